@@ -1,0 +1,45 @@
+//! CPU backends: one module per ISA with identical signatures, chosen by [`Platform`].
+
+pub mod platform;
+pub mod portable;
+
+#[cfg(test)]
+mod test;
+
+use std::ops::Range;
+
+pub use platform::Platform;
+
+use crate::backend::{Backend, BackendError};
+use crate::kernel::header::HEADER_LEN;
+use crate::kernel::search::{Prepared, SearchOutcome};
+
+/// A CPU level as a [`Backend`].
+#[derive(Clone, Copy, Debug)]
+pub struct CpuBackend {
+    pub platform: Platform,
+}
+
+impl Backend for CpuBackend {
+    fn name(&self) -> String {
+        self.platform.name().to_string()
+    }
+
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        Ok(self.platform.search(p, range))
+    }
+
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        self.platform.hash_headers(headers, out);
+        Ok(())
+    }
+
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        self.platform.merkle_pairs(level, out);
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! Splits one batch across worker threads, each running the backend on a
+//! contiguous slice, and merges the results in order.
+
+use std::ops::Range;
+
+use crate::backend::{Backend, BackendError};
+use crate::kernel::header::HEADER_LEN;
+use crate::kernel::search::{Prepared, SearchOutcome};
+
+/// Splits `range` into `parts` contiguous pieces of near-equal length.
+pub fn split_range(range: Range<u64>, parts: usize) -> Vec<Range<u64>> {
+    let parts = parts.max(1) as u64;
+    let len = range.end.saturating_sub(range.start);
+    (0..parts)
+        .map(|i| range.start + len * i / parts..range.start + len * (i + 1) / parts)
+        .collect()
+}
+
+/// Searches `range` with `threads` workers.
+pub fn search(
+    backend: &dyn Backend,
+    p: &Prepared,
+    range: Range<u64>,
+    threads: usize,
+) -> Result<SearchOutcome, BackendError> {
+    if threads <= 1 || !backend.wants_threads() {
+        return backend.search(p, range);
+    }
+    let pieces = split_range(range, threads);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = pieces
+            .into_iter()
+            .map(|r| s.spawn(move || backend.search(p, r)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("search worker panicked"))
+            .collect()
+    });
+    let mut total = SearchOutcome::default();
+    for r in results {
+        total.merge(r?);
+    }
+    Ok(total)
+}
+
+/// Hashes `headers` into `out` with `threads` workers.
+pub fn hash_headers(
+    backend: &dyn Backend,
+    headers: &[[u8; HEADER_LEN]],
+    out: &mut [[u8; 32]],
+    threads: usize,
+) -> Result<(), BackendError> {
+    if threads <= 1 || !backend.wants_threads() || headers.len() < 2 * threads {
+        return backend.hash_headers(headers, out);
+    }
+    let chunk = headers.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = headers
+            .chunks(chunk)
+            .zip(out.chunks_mut(chunk))
+            .map(|(h, o)| s.spawn(move || backend.hash_headers(h, o)))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("hash worker panicked"))
+    })
+}
+
+/// One Merkle level (`level.len() == 2 * out.len()`) with `threads` workers.
+pub fn merkle_pairs(
+    backend: &dyn Backend,
+    level: &[[u8; 32]],
+    out: &mut [[u8; 32]],
+    threads: usize,
+) -> Result<(), BackendError> {
+    if threads <= 1 || !backend.wants_threads() || out.len() < 64 * threads {
+        return backend.merkle_pairs(level, out);
+    }
+    let chunk = out.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = level
+            .chunks(2 * chunk)
+            .zip(out.chunks_mut(chunk))
+            .map(|(l, o)| s.spawn(move || backend.merkle_pairs(l, o)))
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("merkle worker panicked"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_range_once() {
+        for len in [0u64, 1, 2, 7, 1000] {
+            for parts in 1..5 {
+                let start = (1u64 << 32) - len;
+                let pieces = split_range(start..1 << 32, parts);
+                assert_eq!(pieces.len(), parts);
+                assert_eq!(pieces[0].start, start);
+                assert_eq!(pieces.last().unwrap().end, 1 << 32);
+                for w in pieces.windows(2) {
+                    assert_eq!(w[0].end, w[1].start);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The raw command line (clap derive). Validation into typed options happens
+//! in each command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// micromine: what can mining and validating proof of work achieve on
+/// household and IoT devices? Runs verified kernels, emulates appliance
+/// profiles under a power cap and reports hash rate, energy and economics.
+#[derive(Debug, Parser)]
+#[command(name = "micromine", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Benchmark kernels on backends for device profiles; write one JSON report per profile.
+    Run(RunArgs),
+    /// Validate a header chain (raw 80-byte records or hex per line).
+    ValidateHeaders(ValidateHeadersArgs),
+    /// Compute a block's Merkle root from its txids and compare it with the expected root.
+    Merkle(MerkleArgs),
+    /// List backends, which are usable here, and why any other is not.
+    Backends(BackendsArgs),
+    /// Self-test every available backend against NIST vectors and real Bitcoin data.
+    Verify(VerifyArgs),
+    /// List the built-in device profiles with their key figures.
+    Profiles(ProfilesArgs),
+    /// Compare reports across profiles: table, Markdown and SVG charts.
+    Report(ReportArgs),
+    /// Row-by-row ratios between two reports, marked significant or within noise.
+    Compare(CompareArgs),
+}
+
+/// Kernels that `run` can benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KernelArg {
+    /// sha256d nonce search over an 80-byte header.
+    Sha256d,
+    /// Header-chain validation (hashing, PoW, links).
+    Headers,
+    /// Merkle root computation.
+    Merkle,
+    /// Every kernel.
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Device profile: a built-in name, a TOML file, or `all`. Repeatable. Default: host.
+    #[arg(long = "profile", value_name = "NAME|FILE")]
+    pub profiles: Vec<String>,
+    /// Kernel to benchmark.
+    #[arg(long, value_enum, default_value_t = KernelArg::All)]
+    pub kernel: KernelArg,
+    /// Backend: scalar, simd (best CPU level), a level name, gpu, or all.
+    #[arg(long, default_value = "simd", value_name = "NAME")]
+    pub backend: String,
+    /// Worker threads (default: all logical cores, at most the profile's cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Timed seconds per kernel and backend (after a warm-up).
+    #[arg(
+        long,
+        default_value_t = 2.0,
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub duration: f64,
+    /// Directory for the JSON reports.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also print each report as JSON on stdout (the table goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Owner's power budget in watts; overrides the profile's cap.
+    #[arg(long, value_name = "W", allow_negative_numbers = true)]
+    pub power_cap: Option<f64>,
+    /// Run at this fraction of full speed (0 < F <= 1), instead of a power cap.
+    #[arg(
+        long,
+        value_name = "F",
+        allow_negative_numbers = true,
+        conflicts_with = "power_cap"
+    )]
+    pub duty: Option<f64>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// Overrides of the built-in network snapshot used for economics.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NetworkArgs {
+    /// A network snapshot TOML file replacing the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub network: Option<PathBuf>,
+    /// Network difficulty.
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub difficulty: Option<f64>,
+    /// BTC price in USD.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub btc_price: Option<f64>,
+    /// Electricity price in USD per kWh.
+    #[arg(long, value_name = "USD_PER_KWH", allow_negative_numbers = true)]
+    pub electricity_price: Option<f64>,
+    /// Average transaction fees per block, in BTC.
+    #[arg(long, value_name = "BTC", allow_negative_numbers = true)]
+    pub fees: Option<f64>,
+    /// Pool share difficulty for expected shares per day.
+    #[arg(long, value_name = "D", allow_negative_numbers = true)]
+    pub share_difficulty: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateHeadersArgs {
+    /// Header file: raw 80-byte records, or one 160-char hex header per line.
+    pub file: PathBuf,
+    /// Height of the first header (default: 0 when it is the genesis header).
+    #[arg(long, value_name = "H")]
+    pub start_height: Option<u32>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MerkleArgs {
+    /// Block JSON with `txids` and `merkle_root` in display hex.
+    pub file: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackendsArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report files, or directories of them.
+    #[arg(required = true, value_name = "DIR|FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Print the table as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Write charts to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Baseline report.
+    pub a: PathBuf,
+    /// Report compared against the baseline.
+    pub b: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

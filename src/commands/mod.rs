@@ -1,0 +1,11 @@
+//! One module per subcommand. Each returns the process exit code: 0 success,
+//! 1 a check failed; errors (bad input) exit 2 through `main`.
+
+pub mod backends;
+pub mod compare;
+pub mod merkle;
+pub mod profiles;
+pub mod report;
+pub mod run;
+pub mod validate_headers;
+pub mod verify;

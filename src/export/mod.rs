@@ -1,0 +1,3 @@
+//! Report schema and writers.
+
+pub mod report;

@@ -1,0 +1,95 @@
+//! The JSON report: one file per device profile. These structs *are* the
+//! schema; every field carries its documentation.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifier of this schema version; readers refuse any other.
+pub const SCHEMA: &str = "micromine.report/1";
+
+/// One report: a device profile's benchmark results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Schema identifier, always [`SCHEMA`] for this version.
+    pub schema: String,
+    /// The profile that was run, with its resolved parameters.
+    pub profile: ProfileInfo,
+    /// The machine that ran the kernels.
+    pub host: HostInfo,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+    /// True when the run was cut short (Ctrl-C): `results` holds what finished.
+    pub interrupted: bool,
+    /// One entry per kernel and backend that finished.
+    pub results: Vec<BenchResult>,
+}
+
+/// The device profile a report belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInfo {
+    /// Profile name (`host` for this machine, uncapped).
+    pub name: String,
+    /// One-line description of the appliance class.
+    pub description: String,
+    /// The profile's parameters after defaults and overrides were applied.
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The machine that ran the kernels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostInfo {
+    /// CPU model name as the OS reports it.
+    pub cpu_model: String,
+    /// CPU features relevant to the kernels that were detected at run time.
+    pub cpu_features: Vec<String>,
+    /// Logical cores available to this process.
+    pub logical_cores: usize,
+    /// Operating system and architecture, e.g. `linux x86_64`.
+    pub os: String,
+    /// micromine version that wrote the report.
+    pub micromine_version: String,
+    /// Git commit micromine was built from, when known.
+    pub git_commit: Option<String>,
+}
+
+/// One kernel on one backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchResult {
+    /// Kernel name: `sha256d`, `headers` or `merkle`.
+    pub kernel: String,
+    /// Backend name, e.g. `scalar`, `sha-ni`, `gpu`.
+    pub backend: String,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Wall-clock seconds of the timed samples (warm-up excluded).
+    pub duration_s: f64,
+    /// Units of work done in the timed samples (nonces, headers or Merkle pairs).
+    pub work: u64,
+    /// Throughput over the timed samples.
+    pub rate: Rate,
+    /// True when this backend's output matched the reference before timing.
+    pub verified: bool,
+    /// What the verification checked, or why it failed.
+    pub verification: String,
+}
+
+/// A throughput with its spread, from several timed samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    /// Median of the per-sample rates.
+    pub median: f64,
+    /// Median absolute deviation of the per-sample rates (unscaled).
+    pub mad: f64,
+    /// Slowest sample.
+    pub min: f64,
+    /// Fastest sample.
+    pub max: f64,
+    /// Every per-sample rate, in the order measured.
+    pub samples: Vec<f64>,
+    /// Unit of the rates, e.g. `H/s` or `headers/s`.
+    pub unit: String,
+}

@@ -1,0 +1,6 @@
+//! WHAT is computed: backend-independent kernels and their data types.
+//! Nothing here knows about threads, timing or reports.
+
+pub mod header;
+pub mod search;
+pub mod sha256;

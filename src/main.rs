@@ -1,0 +1,32 @@
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Run(a) => commands::run::run(a),
+        Command::ValidateHeaders(a) => commands::validate_headers::run(a),
+        Command::Merkle(a) => commands::merkle::run(a),
+        Command::Backends(a) => commands::backends::run(a),
+        Command::Verify(a) => commands::verify::run(a),
+        Command::Profiles(a) => commands::profiles::run(a),
+        Command::Report(a) => commands::report::run(a),
+        Command::Compare(a) => commands::compare::run(a),
+    }
+}
