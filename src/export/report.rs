@@ -74,6 +74,61 @@ pub struct BenchResult {
     pub verified: bool,
     /// What the verification checked, or why it failed.
     pub verification: String,
+    /// Present when the result emulates a device profile (issue: profiles and governor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emulation: Option<Emulation>,
+}
+
+/// How a host measurement became a device prediction, and what it cost in energy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emulation {
+    /// Median rate measured on the host backend, unthrottled, in `rate.unit`.
+    pub host_rate: f64,
+    /// Device rate predicted at full power by the calibration, in `rate.unit`.
+    pub device_full_rate: f64,
+    /// Device rate under the power cap: the governor's target, in `rate.unit`.
+    pub target_rate: f64,
+    /// Rate the throttled run achieved on the host, in `rate.unit`.
+    pub achieved_rate: f64,
+    /// The host-to-device conversion used.
+    pub calibration: Calibration,
+    /// Power model that turned the cap into a speed: `duty-cycle` or `dvfs`.
+    pub power_model: String,
+    /// Fraction of full speed the device runs at under the cap (0..=1).
+    pub duty: f64,
+    /// Owner's power cap in watts, if any.
+    pub power_cap_w: Option<f64>,
+    /// Modeled device power while mining, in watts.
+    pub power_w: f64,
+    /// Modeled device energy over the timed run, in joules.
+    pub energy_j: f64,
+    /// Units of work per joule at the modeled power.
+    pub work_per_joule: f64,
+    /// Joules per 10^12 units of work (J/TH for hashing kernels).
+    pub joules_per_tera: f64,
+    /// Fraction of the day the device is idle and may run the kernel.
+    pub availability: f64,
+    /// Host energy measured by RAPL over the run, in joules, when readable.
+    pub host_energy_j: Option<f64>,
+    /// Why host energy is absent, or which counter it came from.
+    pub host_energy_note: String,
+}
+
+/// Host-to-device conversion for one ISA class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Host clock measured during the run, in Hz.
+    pub host_clock_hz: f64,
+    /// Host cycles per unit of work on the backend used.
+    pub host_cycles_per_unit: f64,
+    /// Device clock from the profile, in Hz.
+    pub device_clock_hz: f64,
+    /// Device cycles per host cycle for the same work (the ISA cost factor).
+    pub isa_cost_factor: f64,
+    /// The published measurement the cost factor was derived from.
+    pub factor_source: String,
 }
 
 /// A throughput with its spread, from several timed samples.

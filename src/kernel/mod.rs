@@ -2,5 +2,6 @@
 //! Nothing here knows about threads, timing or reports.
 
 pub mod header;
+pub mod merkle;
 pub mod search;
 pub mod sha256;
