@@ -128,7 +128,7 @@ impl Fault {
 
 /// The first invalid header.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("header {index}{}: {fault}", height.map(|h| format!(" (height {h})")).unwrap_or_default())]
+#[error("header {index} (height {}): {fault}", height.map_or("unknown".to_string(), |h| h.to_string()))]
 pub struct Failure {
     /// 0-based record in the input.
     pub index: usize,
@@ -492,6 +492,10 @@ mod tests {
             "header 7 (height 2016): nBits 0x1d00fffe at a retarget height, the difficulty rule requires 0x1d00ffff"
         );
         let unknown = Failure { height: None, ..f };
-        assert!(unknown.to_string().starts_with("header 7: nBits"));
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("header 7 (height unknown): nBits")
+        );
     }
 }
