@@ -236,3 +236,23 @@ fn mainnet_retarget_at_2016_matches_core_vector() {
     assert_eq!(Header::from_bytes(&headers[0]).time, 1_231_006_505);
     assert_eq!(Header::from_bytes(&headers[2015]).time, 1_233_061_996);
 }
+
+#[test]
+fn batch_boundaries_do_not_change_the_outcome() {
+    // Links and retargets reach across batches: odd batch sizes must agree.
+    let headers = mainnet();
+    let whole = chain::validate(&headers, None, &best(), 1).unwrap();
+    for batch in [1, 7, 2016, 2017] {
+        let mut scratch = ChainScratch::with_batch(batch);
+        let r = chain::validate_with(&mut scratch, &headers, None, &best(), 3).unwrap();
+        assert_eq!(r, whole, "batch {batch}");
+        let mut broken = headers.clone();
+        broken.swap(batch, batch + 1);
+        let f = chain::validate_with(&mut scratch, &broken, None, &best(), 2)
+            .unwrap()
+            .failure
+            .unwrap();
+        assert_eq!(f.index, batch, "batch {batch}");
+        assert!(matches!(f.fault, Fault::BrokenLink { .. }));
+    }
+}

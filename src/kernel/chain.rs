@@ -179,6 +179,18 @@ impl ChainReport {
 #[derive(Default)]
 pub struct ChainScratch {
     hashes: Vec<[u8; 32]>,
+    batch: Option<usize>,
+}
+
+impl ChainScratch {
+    /// Hashes `headers_per_batch` headers per backend call instead of the
+    /// CPU default (4096 per thread): a GPU wants larger batches.
+    pub fn with_batch(headers_per_batch: usize) -> Self {
+        ChainScratch {
+            hashes: Vec::new(),
+            batch: Some(headers_per_batch.max(1)),
+        }
+    }
 }
 
 fn u32_at(h: &[u8; HEADER_LEN], at: usize) -> u32 {
@@ -224,7 +236,7 @@ pub fn validate_with(
     backend: &dyn Backend,
     threads: usize,
 ) -> Result<ChainReport, BackendError> {
-    let batch = BATCH_PER_THREAD * threads.max(1);
+    let batch = scratch.batch.unwrap_or(BATCH_PER_THREAD * threads.max(1));
     if scratch.hashes.len() < batch.min(headers.len()) {
         scratch.hashes.resize(batch.min(headers.len()), [0u8; 32]);
     }
