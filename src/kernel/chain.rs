@@ -258,7 +258,6 @@ pub fn validate_with(
 struct Walk<'a> {
     headers: &'a [[u8; HEADER_LEN]],
     start: Option<u64>,
-    explicit_start: bool,
     /// Target of the previous header, reused while nBits does not change.
     cached: Option<(u32, Target)>,
     report: ChainReport,
@@ -269,7 +268,6 @@ impl<'a> Walk<'a> {
         Walk {
             headers,
             start: start_height.map(u64::from),
-            explicit_start: start_height.is_some(),
             cached: None,
             report: ChainReport {
                 headers: headers.len(),
@@ -285,7 +283,7 @@ impl<'a> Walk<'a> {
     }
 
     fn place_genesis(&mut self, first_hash: &[u8; 32]) {
-        if !self.explicit_start && *first_hash == GENESIS_HASH {
+        if self.start.is_none() && *first_hash == GENESIS_HASH {
             self.start = Some(0);
             self.report.start_height = Some(0);
         }
