@@ -8,4 +8,6 @@
 pub mod backend;
 pub mod bench;
 pub mod export;
+pub mod governor;
 pub mod kernel;
+pub mod profile;
