@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod calibrate;
+pub mod emulate;
 pub mod power;
 pub mod schema;
 mod validate;
