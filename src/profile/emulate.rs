@@ -432,7 +432,7 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
         .min(host_cores)
         .min(opts.threads.unwrap_or(usize::MAX))
         .max(1);
-    if threads < device_cores {
+    if threads < device_cores && !matches!(profile.kind, ProfileKind::Host(_)) {
         notes.push(format!(
             "{threads} host thread(s) stand in for the device's {device_cores} core(s); each is throttled to its share of the device rate"
         ));
