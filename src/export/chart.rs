@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::comparison::{Comparison, MiningRow};
-use super::units::sig3;
+use super::units::{si, sig3, usd};
 
 /// A chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +39,17 @@ fn decades(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (1.0, 10.0);
     }
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
-    (lo, hi)
+    // A decade of room when a value sits near an edge keeps reference lines
+    // off the axis and value labels inside the plot.
+    let mut dlo = 10f64.powf(lo.log10().floor());
+    let mut dhi = 10f64.powf(hi.log10().ceil()).max(dlo * 10.0);
+    if lo / dlo < 3.0 {
+        dlo /= 10.0;
+    }
+    if dhi / hi < 3.0 {
+        dhi *= 10.0;
+    }
+    (dlo, dhi)
 }
 
 fn axis_label(v: &f64) -> String {
@@ -77,6 +85,7 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
             "sha256d hash rate per profile (H/s, log scale)",
             &rates,
             &refs_rate,
+            &|v| si(v, "H/s"),
         )?;
         let jth: Vec<(String, f64)> = measured
             .iter()
@@ -98,6 +107,7 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
             "Energy per hash (J/TH, log scale; lower is better)",
             &jth,
             &refs_jth,
+            &|v| format!("{} J/TH", sig3(v)),
         )?;
         revenue_vs_cost(&panels[2], c)?;
         root.present().map_err(err)?;
@@ -111,15 +121,25 @@ fn bars(
     caption: &str,
     rows: &[(String, f64)],
     references: &[(String, f64)],
+    value: &dyn Fn(f64) -> String,
 ) -> Result<(), ChartError> {
     let (lo, hi) = decades(rows.iter().chain(references).map(|(_, v)| *v));
     let n = rows.len().max(1) as i32;
+    // Segments of an integer range are inclusive of both ends, and the right
+    // edge of the last one is `Last`.
+    let right = |i: i32| {
+        if i + 1 >= n {
+            SegmentValue::Last
+        } else {
+            SegmentValue::Exact(i + 1)
+        }
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d((0..n).into_segmented(), (lo..hi).log_scale())
+        .build_cartesian_2d((0..n - 1).into_segmented(), (lo..hi).log_scale())
         .map_err(err)?;
     let names: Vec<String> = rows.iter().map(|(n, _)| n.clone()).collect();
     chart
@@ -139,7 +159,7 @@ fn bars(
             let mut bar = Rectangle::new(
                 [
                     (SegmentValue::Exact(i), lo),
-                    (SegmentValue::Exact(i + 1), *v),
+                    (right(i), *v),
                 ],
                 MEASURED.mix(0.8).filled(),
             );
@@ -150,7 +170,7 @@ fn bars(
     chart
         .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
             Text::new(
-                sig3(*v),
+                value(*v),
                 (SegmentValue::CenterOf(i as i32), *v),
                 ("sans-serif", 13).into_font(),
             )
@@ -160,13 +180,13 @@ fn bars(
         let color = REFERENCE[k % REFERENCE.len()];
         chart
             .draw_series(DashedLineSeries::new(
-                [(SegmentValue::Exact(0), *v), (SegmentValue::Exact(n), *v)],
+                [(SegmentValue::Exact(0), *v), (SegmentValue::Last, *v)],
                 8,
                 4,
                 color.stroke_width(2),
             ))
             .map_err(err)?
-            .label(format!("{name}: {}", sig3(*v)))
+            .label(format!("{name}: {}", value(*v)))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
@@ -204,9 +224,9 @@ fn revenue_vs_cost(
         .collect();
     let (lo, hi) = decades(points.iter().flat_map(|p| [p.2, p.3]));
     let caption = format!(
-        "Revenue vs energy cost per day (USD, log-log; BTC ${}, electricity ${}/kWh)",
-        sig3(c.snapshot.btc_price_usd.value),
-        sig3(c.snapshot.electricity_usd_per_kwh.value)
+        "Revenue vs energy cost per day (USD, log-log; BTC {}, electricity ${}/kWh)",
+        usd(c.snapshot.btc_price_usd.value),
+        c.snapshot.electricity_usd_per_kwh.value
     );
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 18))
