@@ -342,6 +342,17 @@ pub struct Energy {
     pub break_even_usd_per_kwh: f64,
     /// J/TH divided by the frontier reference's J/TH (1 = as efficient).
     pub energy_vs_frontier: Option<f64>,
+    /// J/TH divided by each reference row's J/TH, in the snapshot's order.
+    pub energy_vs_reference: Vec<EnergyRatio>,
+}
+
+/// Energy per hash relative to one reference device.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnergyRatio {
+    /// Reference device name.
+    pub reference: String,
+    /// Device J/TH / reference J/TH: how many times the energy per hash.
+    pub ratio: f64,
 }
 
 /// Solo, pool and energy economics of a device hashing at `hashrate` H/s.
@@ -369,6 +380,14 @@ pub fn mining(
             net_usd_per_day: usd - cost,
             break_even_usd_per_kwh: break_even_usd_per_kwh(hashrate, p, d, reward, price),
             energy_vs_frontier: snapshot.frontier().map(|f| jth / f.joules_per_tera()),
+            energy_vs_reference: snapshot
+                .reference
+                .iter()
+                .map(|r| EnergyRatio {
+                    reference: r.name.clone(),
+                    ratio: jth / r.joules_per_tera(),
+                })
+                .collect(),
         }
     });
     Mining {

@@ -136,6 +136,9 @@ fn efficiency_ratio_against_the_frontier() {
     let e = mining(&s, 2e5, 1.0, Some(0.5)).energy.unwrap();
     close(e.joules_per_th, 2.5e6, 1e-12);
     close(e.energy_vs_frontier.unwrap(), 166_666.67, 1e-6);
+    // Against the S21: 2.5e6 / 17.5 = 142,857 times.
+    assert_eq!(e.energy_vs_reference[0].reference, "Antminer S21");
+    close(e.energy_vs_reference[0].ratio, 142_857.14, 1e-6);
 }
 
 #[test]

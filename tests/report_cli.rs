@@ -94,6 +94,11 @@ fn table_covers_every_profile_and_states_the_snapshot() {
     // esp32 fixture: 0.5 W / 55 kH/s = 9.09e6 J/TH, / 15 J/TH (Bitaxe) = 6.06e5.
     assert!(out.contains("9.09e6"));
     assert!(out.contains("6.06e5x"));
+    // ... and 9.09e6 / 17.5 = 5.19e5 times the S21's.
+    assert!(
+        out.contains("esp32 (scalar): energy per hash is 5.19e5 times the Antminer S21's"),
+        "{out}"
+    );
     // S21: $7.55 revenue - $14.11 electricity = -$6.56 a day.
     assert!(out.contains("-$6.56"));
     // esp32 validates 929,700 headers at 26,000/s in 35.8 s.

@@ -157,10 +157,7 @@ fn bars(
         .draw_series(rows.iter().enumerate().map(|(i, (_, v))| {
             let i = i as i32;
             let mut bar = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), lo),
-                    (right(i), *v),
-                ],
+                [(SegmentValue::Exact(i), lo), (right(i), *v)],
                 MEASURED.mix(0.8).filled(),
             );
             bar.set_margin(0, 0, 12, 12);

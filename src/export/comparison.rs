@@ -259,6 +259,30 @@ impl Comparison {
                 e.map_or_else(na, |e| sig3(e.break_even_usd_per_kwh)),
             ]);
         }
+        for row in self.mining.iter().filter(|r| r.id.backend != "reference") {
+            let Some(e) = &row.mining.energy else {
+                continue;
+            };
+            let ratios: Vec<String> = e
+                .energy_vs_reference
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} times that of an {}",
+                        times(r.ratio).trim_end_matches('x'),
+                        r.reference
+                    )
+                })
+                .collect();
+            if !ratios.is_empty() {
+                speed.notes.push(format!(
+                    "{} ({}): energy per hash is {}.",
+                    row.id.profile,
+                    row.id.backend,
+                    ratios.join(", ")
+                ));
+            }
+        }
         speed.notes.push(format!(
             "Frontier: {}. Shares at difficulty {}. Rates of emulated profiles are the device rate achieved under the power cap; n/a = no power model (host runs).",
             self.frontier_name(),
