@@ -268,7 +268,7 @@ impl Comparison {
                 .iter()
                 .map(|r| {
                     format!(
-                        "{} times that of an {}",
+                        "{} times the {}'s",
                         times(r.ratio).trim_end_matches('x'),
                         r.reference
                     )
