@@ -24,6 +24,7 @@ fn builtin_snapshot_parses_and_carries_dates_and_sources() {
     assert_eq!(s.snapshot_date, "2025-12-27");
     assert_eq!(s.block_subsidy_btc.value, 3.125);
     assert!(s.difficulty.source.contains("929,699"));
+    assert!(s.chain_height.value == 929_699);
     for src in [
         &s.difficulty.source,
         &s.btc_price_usd.source,

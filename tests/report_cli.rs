@@ -115,6 +115,8 @@ fn markdown_table() {
     assert!(out.contains("| Profile | Backend | BTC/day |"));
     assert!(out.contains("|---|---|---:|"));
     assert!(out.contains("### Validation: Merkle inclusion proofs"));
+    assert!(out.contains("### Snapshot sources"));
+    assert!(out.contains("- Electricity price (2025): U.S. EIA"));
 }
 
 #[test]

@@ -387,6 +387,48 @@ impl Comparison {
             s.push_str(&t.render_markdown());
             s.push('\n');
         }
+        s.push_str(&self.sources_markdown());
+        s
+    }
+
+    /// Where every snapshot figure comes from, as a Markdown list.
+    fn sources_markdown(&self) -> String {
+        let n = &self.snapshot;
+        let mut s = String::from("### Snapshot sources\n\n");
+        let mut item = |name: &str, date: &str, source: &str| {
+            s.push_str(&format!("- {name} ({date}): {source}\n"));
+        };
+        item("Difficulty", &n.difficulty.date, &n.difficulty.source);
+        item(
+            "Block subsidy",
+            &n.block_subsidy_btc.date,
+            &n.block_subsidy_btc.source,
+        );
+        item(
+            "Fees per block",
+            &n.fees_per_block_btc.date,
+            &n.fees_per_block_btc.source,
+        );
+        item("BTC price", &n.btc_price_usd.date, &n.btc_price_usd.source);
+        item(
+            "Electricity price",
+            &n.electricity_usd_per_kwh.date,
+            &n.electricity_usd_per_kwh.source,
+        );
+        item(
+            "Share difficulty",
+            &n.share_difficulty.date,
+            &n.share_difficulty.source,
+        );
+        item("Chain height", &n.chain_height.date, &n.chain_height.source);
+        item(
+            "Transactions per block",
+            &n.transactions_per_block.date,
+            &n.transactions_per_block.source,
+        );
+        for r in &n.reference {
+            item(&r.name, &r.date, &r.source);
+        }
         s
     }
 }
