@@ -79,7 +79,12 @@ pub struct Comparison {
 /// its measured median running all day with no power model.
 fn device_figures(r: &BenchResult) -> (f64, f64, Option<f64>) {
     match &r.emulation {
-        Some(e) => (e.achieved_rate, e.availability, Some(e.power_w)),
+        // A zero power is "not modelled", not free energy.
+        Some(e) => (
+            e.achieved_rate,
+            e.availability,
+            Some(e.power_w).filter(|p| *p > 0.0),
+        ),
         None => (r.rate.median, 1.0, None),
     }
 }

@@ -91,7 +91,38 @@ pub fn parse(text: &str) -> Result<Report, ParseError> {
         Some(other) => return Err(ParseError::Schema(other.to_string())),
         None => return Err(ParseError::Schema("(missing)".into())),
     }
-    serde_json::from_value(value).map_err(|e| ParseError::Invalid(e.to_string()))
+    let report: Report =
+        serde_json::from_value(value).map_err(|e| ParseError::Invalid(e.to_string()))?;
+    check_figures(&report).map_err(ParseError::Invalid)?;
+    Ok(report)
+}
+
+/// Figures the economics divide by or scale with must be in their domain; a
+/// hand-edited or damaged report is refused here rather than turned into
+/// infinite or negative money.
+fn check_figures(report: &Report) -> Result<(), String> {
+    for r in &report.results {
+        let at =
+            |what: &str, v: f64| format!("{}/{}: {what} {v} is out of range", r.kernel, r.backend);
+        let rate_ok = |v: f64| v.is_finite() && v >= 0.0;
+        for v in [r.rate.median, r.rate.mad, r.rate.min, r.rate.max] {
+            if !rate_ok(v) {
+                return Err(at("rate", v));
+            }
+        }
+        if let Some(e) = &r.emulation {
+            if !rate_ok(e.achieved_rate) {
+                return Err(at("achieved rate", e.achieved_rate));
+            }
+            if !rate_ok(e.power_w) {
+                return Err(at("power", e.power_w));
+            }
+            if !(e.availability.is_finite() && e.availability > 0.0 && e.availability <= 1.0) {
+                return Err(at("availability", e.availability));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A report text that does not parse, before it is tied to a file name.
