@@ -328,7 +328,7 @@ fn out_of_range_figures_are_refused() {
     // A damaged report must not become infinite or negative money.
     let dir = scratch("out_of_range");
     let text = std::fs::read_to_string(Path::new(PROFILES).join("raspberry-pi-4.json")).unwrap();
-    let bad = text.replacen("\"availability\": 0.5", "\"availability\": 1.5", 1);
+    let bad = text.replace("\"availability\": 0.5", "\"availability\": 1.5");
     assert_ne!(bad, text);
     std::fs::write(dir.join("pi.json"), bad).unwrap();
     let o = micromine(&["report", dir.to_str().unwrap()]);
