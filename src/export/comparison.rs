@@ -24,6 +24,8 @@ pub struct RowId {
     pub emulated: bool,
     /// True when the kernel's output matched the reference before timing.
     pub verified: bool,
+    /// True when the run that produced the row was cut short.
+    pub interrupted: bool,
     /// Report file the row came from (empty for reference rows).
     pub file: String,
 }
@@ -104,6 +106,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 threads: r.threads,
                 emulated: r.emulation.is_some(),
                 verified: r.verified,
+                interrupted: rep.interrupted,
                 file: loaded.path.display().to_string(),
             };
             let (rate, availability, power) = device_figures(r);
@@ -139,6 +142,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 threads: 0,
                 emulated: false,
                 verified: true,
+                interrupted: false,
                 file: String::new(),
             },
             mining: economics::mining(
@@ -197,6 +201,9 @@ impl Comparison {
             let mut p = id.profile.clone();
             if !id.verified {
                 p.push_str(" (UNVERIFIED)");
+            }
+            if id.interrupted {
+                p.push_str(" (interrupted)");
             }
             p
         };
