@@ -219,6 +219,18 @@ fn non_negative(field: &'static str, value: f64) -> Result<(), NetworkError> {
     }
 }
 
+/// Difficulty of a compact target (`nBits`): the difficulty-1 target
+/// 0xffff * 256^(0x1d - 3) divided by this target. None for a zero or
+/// negative (sign bit set) target, which no valid block carries.
+pub fn difficulty_from_bits(bits: u32) -> Option<f64> {
+    let exponent = (bits >> 24) as i32;
+    let mantissa = bits & 0x007f_ffff;
+    if mantissa == 0 || bits & 0x0080_0000 != 0 {
+        return None;
+    }
+    Some(f64::from(0xffff_u32) / f64::from(mantissa) * 256f64.powi(0x1d - exponent))
+}
+
 /// Expected hashes to meet a difficulty.
 pub fn hashes_for_difficulty(difficulty: f64) -> f64 {
     difficulty * HASHES_PER_DIFFICULTY

@@ -272,3 +272,34 @@ fn a_broken_snapshot_file_is_refused() {
     let negative = BUILTIN_SNAPSHOT.replace("value = 88000.0", "value = -88000.0");
     assert!(Snapshot::parse(&negative, "x").is_err());
 }
+
+#[test]
+fn difficulty_of_real_mainnet_headers() {
+    // Genesis: nBits 0x1d00ffff is the difficulty-1 target itself.
+    // Block 100000: nBits 0x1b04864c = 0xffff / 0x04864c * 256^2
+    // = 65535 / 296524 * 65536 = 14,484.1623 (the difficulty explorers show).
+    let known: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/btc_headers/known_headers.json").unwrap(),
+    )
+    .unwrap();
+    let bits = |height: u64| {
+        let h = known
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["height"] == height)
+            .unwrap();
+        u32::from_str_radix(h["bits"].as_str().unwrap(), 16).unwrap()
+    };
+    assert_eq!(difficulty_from_bits(bits(0)), Some(1.0));
+    close(
+        difficulty_from_bits(bits(100_000)).unwrap(),
+        14_484.162_361,
+        1e-9,
+    );
+    // Expected work for block 100000: 14,484.16 * 2^32 = 6.2209e13 hashes.
+    close(hashes_for_difficulty(14_484.162_361), 6.220_92e13, 1e-5);
+    // A negative (sign bit) or zero target has no difficulty.
+    assert_eq!(difficulty_from_bits(0x0cffca00), None);
+    assert_eq!(difficulty_from_bits(0x1d000000), None);
+}
