@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod economics;
 pub mod export;
 pub mod governor;
 pub mod kernel;
