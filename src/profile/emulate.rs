@@ -590,13 +590,16 @@ pub fn run_profile(
             Throttle::unlimited()
         };
         let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
+        // Samples of a second or more keep the one unrepaid delay at the
+        // end of each (the last wake-up) small against the sample.
+        let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
         let (rates, stats) = sampled(
             plan.platform,
             kernel,
             plan.threads,
             throttle,
             opts.duration,
-            5,
+            samples,
         );
         let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
         let achieved = if stats.elapsed.is_zero() {
@@ -650,7 +653,7 @@ pub fn run_profile(
             availability: plan.availability,
             host_energy_j,
             host_energy_note,
-            marginal_power_w: plan.operating.marginal_power_w,
+            marginal_power_w: Some(plan.operating.marginal_power_w),
             notes,
         });
         results.push(result);
