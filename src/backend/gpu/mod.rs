@@ -166,8 +166,8 @@ impl GpuBackend {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, dispatch::Engine> {
-        // A panic mid-call leaves nothing half-written that a later call
-        // relies on: every call rewrites the buffers it reads.
+        // Every call rewrites the buffers it reads, so a panic mid-call can at
+        // worst leave a readback mapped: later calls then fail, never lie.
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
