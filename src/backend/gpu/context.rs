@@ -372,3 +372,32 @@ impl Context {
 
 /// A pending readback mapping (see [`Context::request_map`]).
 pub struct MapWait(std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated shaders parse and validate without any adapter, so a
+    /// machine without a GPU still catches a broken template or generator.
+    #[test]
+    fn generated_shaders_validate() {
+        for (name, src) in [("search", SEARCH_WGSL), ("batch", BATCH_WGSL)] {
+            let module = naga::front::wgsl::parse_str(src)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::empty(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn search_shader_is_unrolled() {
+        // Straight-line rounds: no loop over the round constants, every one written in.
+        assert!(!SEARCH_WGSL.contains("array<u32, 64>"));
+        assert!(SEARCH_WGSL.contains("0xc67178f2u"));
+        assert!(BATCH_WGSL.contains("0xc67178f2u"));
+    }
+}
