@@ -53,6 +53,41 @@ fn finds_the_genesis_nonce() {
     assert!(before.hits.is_empty());
 }
 
+/// Every adapter wgpu can see (within WGPU_BACKEND), injected through
+/// `from_adapter`: each one must find the genesis nonce and hash headers right.
+#[test]
+fn every_adapter_agrees_with_the_reference() {
+    if gpu().is_none() {
+        return;
+    }
+    let instance = gpu::wgpu::Instance::new(
+        gpu::wgpu::InstanceDescriptor::new_without_display_handle_from_env(),
+    );
+    let backends = gpu::wgpu::Backends::from_env().unwrap_or_default();
+    let adapters = pollster::block_on(instance.enumerate_adapters(backends));
+    let (headers, hashes) = mainnet_headers();
+    let p = Prepared::new(&genesis_job());
+    for adapter in adapters {
+        let name = format!("{:?}", adapter.get_info());
+        let g = match GpuBackend::from_adapter(adapter) {
+            Ok(g) => g,
+            Err(why) => {
+                eprintln!("skipping adapter {name}: {why}");
+                continue;
+            }
+        };
+        let out = g
+            .search(&p, GENESIS_NONCE - 70_000..GENESIS_NONCE + 30_000)
+            .unwrap();
+        assert_eq!(out.hits, vec![GENESIS_NONCE as u32], "{name}");
+        let mut digests = vec![[0u8; 32]; 2016];
+        g.hash_headers(&headers[..2016], &mut digests).unwrap();
+        for (i, d) in digests.iter().enumerate() {
+            assert_eq!(display_hex(d), hashes[i], "{name} height {i}");
+        }
+    }
+}
+
 #[test]
 fn a_changed_header_loses_the_genesis_nonce() {
     let Some(g) = gpu() else { return };

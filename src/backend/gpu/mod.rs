@@ -14,6 +14,8 @@ use std::sync::Mutex;
 
 pub use context::Tuning;
 pub use dispatch::TARGET_SUBMISSION;
+/// The wgpu this backend is built on, for callers that pick an adapter themselves.
+pub use wgpu;
 
 use crate::backend::{Backend, BackendError};
 use crate::kernel::header::HEADER_LEN;
