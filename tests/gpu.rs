@@ -144,13 +144,15 @@ fn partial_dispatches_and_every_nonce_a_hit() {
     let group = u64::from(t.workgroup_size * t.nonces_per_invocation);
     // Lengths around one invocation and one workgroup, and more hits than
     // one dispatch's hit buffer holds.
-    for len in [0, 1, 15, 17, group - 1, group + 1, 5000] {
+    let over = u64::from(gpu::HIT_CAPACITY) * 2 + 7;
+    for len in [0, 1, 15, 17, group - 1, group + 1, over] {
         let start = 1_000_003u64;
         let out = g.search(&p, start..start + len).unwrap();
         let want: Vec<u32> = (start..start + len).map(|n| n as u32).collect();
         assert_eq!(out.hits, want, "length {len}");
         assert_eq!(out.hashed, len);
     }
+    assert!(g.dispatch_stats().overflows > 0);
 }
 
 #[test]

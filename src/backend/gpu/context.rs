@@ -11,8 +11,9 @@ const BATCH_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/batch.wgsl"));
 
 /// Words in the search job buffer (see `shaders/search.wgsl`).
 pub const JOB_WORDS: usize = 32;
-/// Candidates one search dispatch can report; more make the host split it.
-pub const HIT_CAPACITY: u32 = 1023;
+/// Candidates one search dispatch can report; more make the host redo it in
+/// pieces this long. Large enough that easy share targets rarely overflow.
+pub const HIT_CAPACITY: u32 = (1 << 14) - 1;
 /// Items (headers or pairs) one batch dispatch holds.
 pub const BATCH_ITEMS: usize = 1 << 15;
 /// Timestamps sit first in each readback buffer; hits follow.

@@ -12,7 +12,7 @@ mod dispatch;
 use std::ops::Range;
 use std::sync::Mutex;
 
-pub use context::Tuning;
+pub use context::{HIT_CAPACITY, Tuning};
 pub use dispatch::TARGET_SUBMISSION;
 /// The wgpu this backend is built on, for callers that pick an adapter themselves.
 pub use wgpu;
