@@ -2,6 +2,9 @@
 //! compiled pipelines, bind groups and buffers. Nothing here is built again
 //! per dispatch, so timed loops never compile shaders or allocate.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use super::GpuUnavailable;
 
 /// The nonce-search shader (generated from `shaders/search.wgsl` by build.rs).
@@ -56,6 +59,7 @@ pub struct SearchSlot {
     pub bind_group: wgpu::BindGroup,
     /// Where the pass's two timestamps are resolved (with timestamp queries only).
     pub resolve: Option<wgpu::Buffer>,
+    pub mapped: MapFlag,
 }
 
 /// Device-side state of the backend.
@@ -76,6 +80,7 @@ pub struct Context {
     pub batch_output: wgpu::Buffer,
     pub batch_params: wgpu::Buffer,
     pub batch_readback: wgpu::Buffer,
+    pub batch_mapped: MapFlag,
     pub batch_bind_group: wgpu::BindGroup,
 }
 
@@ -233,6 +238,7 @@ impl Context {
                 readback,
                 bind_group,
                 resolve,
+                mapped: MapFlag::default(),
             }
         };
         let slots = [slot(0), slot(1)];
@@ -323,6 +329,7 @@ impl Context {
             batch_output,
             batch_params,
             batch_readback,
+            batch_mapped: MapFlag::default(),
             batch_bind_group,
         }
     }
@@ -334,45 +341,46 @@ impl Context {
     }
 
     /// Asks for `buffer` to be mapped once the work already submitted is done.
-    pub fn request_map(&self, buffer: &wgpu::Buffer, size: u64) -> MapWait {
-        let (tx, rx) = std::sync::mpsc::channel();
+    pub fn request_map(&self, buffer: &wgpu::Buffer, size: u64, flag: &MapFlag) {
+        flag.0.store(MAP_PENDING, Ordering::Release);
+        let state = Arc::clone(&flag.0);
         buffer.map_async(wgpu::MapMode::Read, ..size, move |r| {
-            // A closed receiver means the caller gave up on this readback.
-            let _ = tx.send(r);
+            let v = if r.is_ok() { MAP_READY } else { MAP_FAILED };
+            state.store(v, Ordering::Release);
         });
-        MapWait(rx)
     }
 
-    /// Blocks until `submission` is done and the mapping asked for by `wait` is ready.
+    /// Blocks until `submission` is done and the mapping `flag` tracks is ready.
     pub fn wait_mapped(
         &self,
-        wait: MapWait,
+        flag: &MapFlag,
         submission: wgpu::SubmissionIndex,
     ) -> Result<(), String> {
-        self.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(submission),
-                timeout: None,
-            })
-            .map_err(|e| format!("waiting for the GPU: {e}"))?;
+        let mut poll = wgpu::PollType::Wait {
+            submission_index: Some(submission),
+            timeout: None,
+        };
         loop {
-            match wait.0.try_recv() {
-                Ok(r) => return r.map_err(|e| format!("mapping a readback buffer: {e}")),
-                Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    self.device
-                        .poll(wgpu::PollType::wait_indefinitely())
-                        .map_err(|e| format!("waiting for the GPU: {e}"))?;
-                }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    return Err("readback mapping was dropped".into());
-                }
+            self.device
+                .poll(poll)
+                .map_err(|e| format!("waiting for the GPU: {e}"))?;
+            match flag.0.load(Ordering::Acquire) {
+                MAP_READY => return Ok(()),
+                MAP_FAILED => return Err("mapping a readback buffer failed".into()),
+                _ => poll = wgpu::PollType::wait_indefinitely(),
             }
         }
     }
 }
 
-/// A pending readback mapping (see [`Context::request_map`]).
-pub struct MapWait(std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>);
+const MAP_PENDING: u8 = 0;
+const MAP_READY: u8 = 1;
+const MAP_FAILED: u8 = 2;
+
+/// Where a readback buffer's map callback reports; one per buffer, made
+/// once, so waiting for a readback allocates nothing of ours.
+#[derive(Default)]
+pub struct MapFlag(Arc<AtomicU8>);
 
 #[cfg(test)]
 mod tests {

@@ -92,7 +92,6 @@ struct Flight {
     slot: usize,
     range: Range<u64>,
     submission: wgpu::SubmissionIndex,
-    wait: super::context::MapWait,
     submitted: Instant,
 }
 
@@ -103,6 +102,10 @@ pub struct Engine {
     pub stats: DispatchStats,
     /// Reused upload buffer for batch kernels.
     staging: Vec<u8>,
+    /// Pieces of the range still to submit, each with the largest submission it allows.
+    todo: VecDeque<(Range<u64>, u64)>,
+    /// Submitted search pieces, oldest first (at most one per slot).
+    flying: VecDeque<Flight>,
 }
 
 fn gpu_err(what: impl std::fmt::Display) -> BackendError {
@@ -128,6 +131,8 @@ impl Engine {
                 overflows: 0,
             },
             staging: Vec::with_capacity(HEADER_LEN * BATCH_ITEMS),
+            todo: VecDeque::with_capacity(4),
+            flying: VecDeque::with_capacity(2),
             ctx,
         }
     }
@@ -140,31 +145,49 @@ impl Engine {
     ) -> Result<SearchOutcome, BackendError> {
         search::check_range(&range).map_err(gpu_err)?;
         let hashed = range.end - range.start;
-        // Pieces still to submit, each with the largest submission it allows.
-        let mut todo: VecDeque<(Range<u64>, u64)> = VecDeque::new();
+        // Queues kept from call to call so they do not allocate again.
+        let mut todo = std::mem::take(&mut self.todo);
+        let mut flying = std::mem::take(&mut self.flying);
+        todo.clear();
+        flying.clear();
         if hashed > 0 {
             todo.push_back((range, u64::MAX));
         }
-        let mut free = vec![1usize, 0];
-        let mut flying: VecDeque<Flight> = VecDeque::with_capacity(2);
+        let result = self.search_loop(p, &mut todo, &mut flying);
+        self.todo = todo;
+        self.flying = flying;
+        let mut hits = result?;
+        hits.sort_unstable();
+        hits.dedup();
+        Ok(SearchOutcome { hits, hashed })
+    }
+
+    fn search_loop(
+        &mut self,
+        p: &Prepared,
+        todo: &mut VecDeque<(Range<u64>, u64)>,
+        flying: &mut VecDeque<Flight>,
+    ) -> Result<Vec<u32>, BackendError> {
+        let mut free = [0usize, 1];
+        let mut n_free = free.len();
         let mut hits = Vec::new();
         let mut last_done: Option<Instant> = None;
         loop {
-            while let Some(&slot) = free.last() {
-                let Some(piece) = next_piece(&mut todo, self.sizer.size()) else {
+            while n_free > 0 {
+                let Some(piece) = next_piece(todo, self.sizer.size()) else {
                     break;
                 };
-                free.pop();
-                flying.push_back(self.submit(p, slot, piece));
+                n_free -= 1;
+                flying.push_back(self.submit(p, free[n_free], piece));
             }
             let Some(f) = flying.pop_front() else {
                 break;
             };
+            let slot = &self.ctx.slots[f.slot];
             self.ctx
-                .wait_mapped(f.wait, f.submission)
+                .wait_mapped(&slot.mapped, f.submission)
                 .map_err(gpu_err)?;
             let done = Instant::now();
-            let slot = &self.ctx.slots[f.slot];
             let (count, gpu_time) = {
                 let view = slot.readback.get_mapped_range(..).map_err(gpu_err)?;
                 let word = |i: usize| {
@@ -172,7 +195,9 @@ impl Engine {
                     u32::from_le_bytes(view[at..at + 4].try_into().expect("4 bytes"))
                 };
                 let count = word(0);
-                for i in 0..count.min(HIT_CAPACITY) as usize {
+                // An overflowed piece is redone below; its partial list is dropped.
+                let listed = if count > HIT_CAPACITY { 0 } else { count };
+                for i in 0..listed as usize {
                     let nonce = word(1 + i);
                     // The range test guards against a wrong shader; the
                     // re-check is what makes a candidate a hit.
@@ -188,7 +213,8 @@ impl Engine {
                 (count, gpu_time)
             };
             slot.readback.unmap();
-            free.push(f.slot);
+            free[n_free] = f.slot;
+            n_free += 1;
             // Without timestamps: from when the device could start this
             // submission (its own submit, or the previous one finishing).
             let started = last_done.map_or(f.submitted, |d| d.max(f.submitted));
@@ -205,9 +231,7 @@ impl Engine {
             self.stats.last_submission_secs = elapsed.as_secs_f64();
             self.stats.submission_nonces = len;
         }
-        hits.sort_unstable();
-        hits.dedup();
-        Ok(SearchOutcome { hits, hashed })
+        Ok(hits)
     }
 
     fn submit(&self, p: &Prepared, slot_index: usize, piece: Range<u64>) -> Flight {
@@ -252,12 +276,11 @@ impl Engine {
         }
         enc.copy_buffer_to_buffer(&slot.hits, 0, &slot.readback, HITS_OFFSET, slot.hits.size());
         let submission = ctx.queue.submit([enc.finish()]);
-        let wait = ctx.request_map(&slot.readback, slot.readback.size());
+        ctx.request_map(&slot.readback, slot.readback.size(), &slot.mapped);
         Flight {
             slot: slot_index,
             range: piece,
             submission,
-            wait,
             submitted: Instant::now(),
         }
     }
@@ -360,8 +383,9 @@ fn run_batch(
     let bytes = 32 * n as u64;
     enc.copy_buffer_to_buffer(&ctx.batch_output, 0, &ctx.batch_readback, 0, bytes);
     let submission = ctx.queue.submit([enc.finish()]);
-    let wait = ctx.request_map(&ctx.batch_readback, bytes);
-    ctx.wait_mapped(wait, submission).map_err(gpu_err)?;
+    ctx.request_map(&ctx.batch_readback, bytes, &ctx.batch_mapped);
+    ctx.wait_mapped(&ctx.batch_mapped, submission)
+        .map_err(gpu_err)?;
     {
         let view = ctx
             .batch_readback
