@@ -273,3 +273,40 @@ fn large_merkle_level_matches_the_reference() {
     assert_eq!(got, want);
     assert!(pairs > 35_000);
 }
+
+#[test]
+fn describe_names_the_adapter_for_reports() {
+    let Some(g) = gpu() else { return };
+    let d = g.describe();
+    assert!(!d.name.is_empty());
+    assert!(
+        ["vulkan", "metal", "dx12", "gl", "webgpu"].contains(&d.backend_api.as_str()),
+        "{d:?}"
+    );
+    assert!(
+        [
+            "discrete_gpu",
+            "integrated_gpu",
+            "virtual_gpu",
+            "cpu",
+            "other"
+        ]
+        .contains(&d.device_type.as_str()),
+        "{d:?}"
+    );
+    let json = serde_json::to_value(&d).unwrap();
+    for key in [
+        "name",
+        "backend_api",
+        "device_type",
+        "driver",
+        "driver_info",
+    ] {
+        assert!(json.get(key).is_some(), "{key} missing from {json}");
+    }
+    let timing = serde_json::to_value(g.timing()).unwrap();
+    assert!(
+        timing == "timestamp_query" || timing == "wall_clock",
+        "{timing}"
+    );
+}

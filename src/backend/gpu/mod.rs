@@ -43,7 +43,7 @@ pub struct AdapterSummary {
     pub name: String,
     /// Graphics API wgpu drives it through (vulkan, metal, dx12, gl).
     pub backend_api: String,
-    /// Discrete, integrated, virtual, CPU (software) or other.
+    /// discrete_gpu, integrated_gpu, virtual_gpu, cpu (a software rasteriser) or other.
     pub device_type: String,
     /// Driver name.
     pub driver: String,
@@ -137,7 +137,7 @@ impl GpuBackend {
         let summary = AdapterSummary {
             name: info.name,
             backend_api: info.backend.to_string(),
-            device_type: format!("{:?}", info.device_type),
+            device_type: device_type_name(info.device_type).to_string(),
             driver: info.driver,
             driver_info: info.driver_info,
         };
@@ -171,6 +171,17 @@ impl GpuBackend {
         // Every call rewrites the buffers it reads, so a panic mid-call can at
         // worst leave a readback mapped: later calls then fail, never lie.
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Stable lower-case names for reports (wgpu's Debug names may change).
+fn device_type_name(t: wgpu::DeviceType) -> &'static str {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => "discrete_gpu",
+        wgpu::DeviceType::IntegratedGpu => "integrated_gpu",
+        wgpu::DeviceType::VirtualGpu => "virtual_gpu",
+        wgpu::DeviceType::Cpu => "cpu",
+        wgpu::DeviceType::Other => "other",
     }
 }
 
