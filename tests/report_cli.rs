@@ -101,6 +101,11 @@ fn table_covers_every_profile_and_states_the_snapshot() {
     );
     // S21: $7.55 revenue - $14.11 electricity = -$6.56 a day.
     assert!(out.contains("-$6.56"));
+    // The pi fixture's sha256d run reached 4 of its 6 MH/s target: marked,
+    // and judged at the modelled 6 MH/s.
+    assert!(out.contains("raspberry-pi-4*"), "{out}");
+    assert!(!out.contains("esp32*"));
+    assert!(out.contains("* The host could not keep the modelled device's pace"));
     // esp32 validates 929,700 headers at 26,000/s in 35.8 s.
     assert!(out.contains("35.8 s"));
 }

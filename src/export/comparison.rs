@@ -26,6 +26,9 @@ pub struct RowId {
     pub verified: bool,
     /// True when the run that produced the row was cut short.
     pub interrupted: bool,
+    /// True when the host could not run as fast as the modelled device, so
+    /// the rate is the calibration's prediction, not reproduced on the host.
+    pub host_limited: bool,
     /// Report file the row came from (empty for reference rows).
     pub file: String,
 }
@@ -77,18 +80,31 @@ pub struct Comparison {
 }
 
 /// Device rate, availability and power of a result. An emulated result is
-/// judged at the rate the governor achieved under the cap, a host result at
-/// its measured median running all day with no power model.
+/// judged at the modelled device rate under the cap (the governor's target:
+/// the economics are the device's, not the host's), a host result at its
+/// measured median running all day with no power model.
 fn device_figures(r: &BenchResult) -> (f64, f64, Option<f64>) {
     match &r.emulation {
         // A zero power is "not modelled", not free energy.
         Some(e) => (
-            e.achieved_rate,
+            e.target_rate,
             e.availability,
             Some(e.power_w).filter(|p| *p > 0.0),
         ),
         None => (r.rate.median, 1.0, None),
     }
+}
+
+/// Below this fraction of the target the throttled host run did not
+/// reproduce the device's pace, so the row rests on the model alone.
+const HOST_LIMITED: f64 = 0.95;
+
+const HOST_LIMITED_NOTE: &str = "* The host could not keep the modelled device's pace under the throttle (achieved < 95% of the target rate): the row uses the modelled rate, which this run did not reproduce.";
+
+fn host_limited(r: &BenchResult) -> bool {
+    r.emulation
+        .as_ref()
+        .is_some_and(|e| e.achieved_rate < HOST_LIMITED * e.target_rate)
 }
 
 /// Builds the comparison of every result in `reports`.
@@ -107,6 +123,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 emulated: r.emulation.is_some(),
                 verified: r.verified,
                 interrupted: rep.interrupted,
+                host_limited: host_limited(r),
                 file: loaded.path.display().to_string(),
             };
             let (rate, availability, power) = device_figures(r);
@@ -143,6 +160,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 emulated: false,
                 verified: true,
                 interrupted: false,
+                host_limited: false,
                 file: String::new(),
             },
             mining: economics::mining(
@@ -196,6 +214,21 @@ impl Comparison {
 
     /// The tables, in reading order.
     pub fn tables(&self) -> Vec<Table> {
+        let mut out = self.tables_without_footnotes();
+        let limited = self
+            .mining
+            .iter()
+            .map(|r| &r.id)
+            .chain(self.headers.iter().map(|r| &r.id))
+            .chain(self.merkle.iter().map(|r| &r.id))
+            .any(|id| id.host_limited);
+        if let (true, Some(last)) = (limited, out.last_mut()) {
+            last.notes.push(HOST_LIMITED_NOTE.to_string());
+        }
+        out
+    }
+
+    fn tables_without_footnotes(&self) -> Vec<Table> {
         let mut out = Vec::new();
         let label = |id: &RowId| {
             let mut p = id.profile.clone();
@@ -204,6 +237,9 @@ impl Comparison {
             }
             if id.interrupted {
                 p.push_str(" (interrupted)");
+            }
+            if id.host_limited {
+                p.push('*');
             }
             p
         };
@@ -296,7 +332,7 @@ impl Comparison {
             }
         }
         speed.notes.push(format!(
-            "Frontier: {}. Shares at difficulty {}. Rates of emulated profiles are the device rate achieved under the power cap; n/a = no power model (host runs).",
+            "Frontier: {}. Shares at difficulty {}. Rates of emulated profiles are the modelled device rate under the power cap; n/a = no power model.",
             self.frontier_name(),
             sig3(self.snapshot.share_difficulty.value)
         ));
