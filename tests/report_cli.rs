@@ -55,11 +55,14 @@ fn close(actual: f64, expected: f64) {
 
 #[test]
 fn full_report_round_trips_through_json() {
-    // The esp32 fixture fills every field, emulation and calibration included.
+    // The esp32 fixture fills every field, emulation, calibration, marginal
+    // power and notes included.
     let path = Path::new(PROFILES).join("esp32.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let report: Report = serde_json::from_str(&text).unwrap();
     assert!(report.results.iter().all(|r| r.emulation.is_some()));
+    let e = report.results[0].emulation.as_ref().unwrap();
+    assert!(e.marginal_power_w.is_some() && !e.notes.is_empty());
     let again: Report = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
     assert_eq!(again, report);
     // Nothing in the file is dropped or renamed by the structs.
@@ -151,6 +154,18 @@ fn json_carries_hand_checked_economics() {
     );
     // The host run has no power model, so no energy figures are made up.
     assert!(row("host")["energy"].is_null());
+    // esp32 adds 0.4 W over idle: 0.4 * 24 / 1000 = 0.0096 kWh, * $0.168 = $0.0016128.
+    close(
+        row("esp32")["marginal"]["cost_usd_per_day"]
+            .as_f64()
+            .unwrap(),
+        0.001_612_8,
+    );
+    assert!(row("raspberry-pi-4")["marginal"].is_null());
+    assert_eq!(
+        v["run_notes"][0],
+        "esp32 sha256d/scalar: test fixture: a caveat the run recorded"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::load::Loaded;
 use super::markdown::Table;
 use super::report::BenchResult;
 use super::units::{difficulty, duration, probability, si, sig3, thousands, times, usd};
-use crate::economics::{self, HeaderValidation, MerkleValidation, Mining, Snapshot};
+use crate::economics::{self, Energy, HeaderValidation, MerkleValidation, Mining, Snapshot};
 
 /// Which result a row describes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -40,6 +40,9 @@ pub struct MiningRow {
     pub id: RowId,
     #[serde(flatten)]
     pub mining: Mining,
+    /// Energy figures for only the power mining adds over the device's idle
+    /// draw (an appliance that is on anyway), when the profile models it.
+    pub marginal: Option<Energy>,
 }
 
 /// A header-validation result with its capacity.
@@ -77,6 +80,8 @@ pub struct Comparison {
     pub headers: Vec<HeaderRow>,
     /// Merkle rows.
     pub merkle: Vec<MerkleRow>,
+    /// Caveats the runs recorded, as `profile kernel/backend: note`, once each.
+    pub run_notes: Vec<String>,
 }
 
 /// Device rate, availability and power of a result. An emulated result is
@@ -112,6 +117,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
     let mut mining = Vec::new();
     let mut headers = Vec::new();
     let mut merkle = Vec::new();
+    let mut run_notes: Vec<String> = Vec::new();
     for loaded in reports {
         let rep = &loaded.report;
         for r in &rep.results {
@@ -126,14 +132,28 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 host_limited: host_limited(r),
                 file: loaded.path.display().to_string(),
             };
+            for note in r.emulation.iter().flat_map(|e| &e.notes) {
+                let line = format!("{} {}/{}: {note}", id.profile, id.kernel, id.backend);
+                if !run_notes.contains(&line) {
+                    run_notes.push(line);
+                }
+            }
             let (rate, availability, power) = device_figures(r);
             if !(rate.is_finite() && rate > 0.0) {
                 continue;
             }
+            let marginal = r
+                .emulation
+                .as_ref()
+                .and_then(|e| e.marginal_power_w)
+                .filter(|p| *p > 0.0);
             match r.kernel.as_str() {
                 "sha256d" => mining.push(MiningRow {
                     id,
                     mining: economics::mining(snapshot, rate, availability, power),
+                    marginal: marginal.and_then(|m| {
+                        economics::mining(snapshot, rate, availability, Some(m)).energy
+                    }),
                 }),
                 "headers" => headers.push(HeaderRow {
                     id,
@@ -169,6 +189,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 1.0,
                 Some(reference.power_w),
             ),
+            marginal: None,
         });
     }
     Comparison {
@@ -178,6 +199,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
             .map(|s| s.to_string())
             .collect(),
         snapshot: snapshot.clone(),
+        run_notes,
         mining,
         headers,
         merkle,
@@ -272,6 +294,8 @@ impl Comparison {
                 "Energy/day",
                 "Cost/day",
                 "Net/day",
+                "Marginal cost/day",
+                "Marginal net/day",
                 "Break-even $/kWh",
             ],
             2,
@@ -304,6 +328,12 @@ impl Comparison {
                 e.map_or_else(na, |e| format!("{} kWh", sig3(e.kwh_per_day))),
                 e.map_or_else(na, |e| usd(e.cost_usd_per_day)),
                 e.map_or_else(na, |e| usd(e.net_usd_per_day)),
+                row.marginal
+                    .as_ref()
+                    .map_or_else(na, |e| usd(e.cost_usd_per_day)),
+                row.marginal
+                    .as_ref()
+                    .map_or_else(na, |e| usd(e.net_usd_per_day)),
                 e.map_or_else(na, |e| sig3(e.break_even_usd_per_kwh)),
             ]);
         }
@@ -337,7 +367,7 @@ impl Comparison {
             sig3(self.snapshot.share_difficulty.value)
         ));
         money.notes.push(format!(
-            "Electricity at ${}/kWh; revenue at BTC {} and {} BTC per block.",
+            "Electricity at ${}/kWh; revenue at BTC {} and {} BTC per block. Marginal = only the power mining adds over the device's idle draw.",
             self.snapshot.electricity_usd_per_kwh.value,
             usd(self.snapshot.btc_price_usd.value),
             sig3(self.snapshot.reward_btc())
@@ -425,6 +455,12 @@ impl Comparison {
             s.push_str(&t.render_plain());
             s.push('\n');
         }
+        if !self.run_notes.is_empty() {
+            s.push_str("Run notes\n");
+            for n in &self.run_notes {
+                s.push_str(&format!("- {n}\n"));
+            }
+        }
         s
     }
 
@@ -433,6 +469,13 @@ impl Comparison {
         let mut s = format!("## micromine report\n\n{}.\n\n", self.snapshot_line());
         for t in self.tables() {
             s.push_str(&t.render_markdown());
+            s.push('\n');
+        }
+        if !self.run_notes.is_empty() {
+            s.push_str("### Run notes\n\n");
+            for n in &self.run_notes {
+                s.push_str(&format!("- {n}\n"));
+            }
             s.push('\n');
         }
         s.push_str(&self.sources_markdown());
