@@ -104,7 +104,7 @@ fn device_figures(r: &BenchResult) -> (f64, f64, Option<f64>) {
 /// reproduce the device's pace, so the row rests on the model alone.
 const HOST_LIMITED: f64 = 0.95;
 
-const HOST_LIMITED_NOTE: &str = "* The host could not keep the modelled device's pace under the throttle (achieved < 95% of the target rate): the row uses the modelled rate, which this run did not reproduce.";
+const HOST_LIMITED_NOTE: &str = "Rows marked *: the host could not keep the modelled device's pace under the throttle (achieved < 95% of the target rate): the row uses the modelled rate, which this run did not reproduce.";
 
 fn host_limited(r: &BenchResult) -> bool {
     r.emulation
@@ -274,7 +274,7 @@ impl Comparison {
                 "Backend",
                 "Threads",
                 "Hash rate",
-                "Uptime",
+                "Availability",
                 "Power",
                 "J/TH",
                 "Energy/hash vs frontier",
