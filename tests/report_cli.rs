@@ -489,3 +489,19 @@ fn real_run_output_feeds_report_and_compare() {
     // Halving the speed stands out of any spread a working run records.
     assert_eq!(slowed(0.5)["verdict"], "significant");
 }
+
+#[test]
+fn files_can_be_named_one_by_one() {
+    let o = micromine(&[
+        "report",
+        &format!("{PROFILES}/esp32.json"),
+        &format!("{PROFILES}/host.json"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("esp32") && out.contains("host"));
+    assert!(!out.contains("raspberry-pi-4"));
+    // A missing file is bad input like any other.
+    let o = micromine(&["report", "tests/data/reports/profiles/nope.json"]);
+    assert_refused(&o, "nope.json: cannot read");
+}
