@@ -303,3 +303,28 @@ fn difficulty_of_real_mainnet_headers() {
     assert_eq!(difficulty_from_bits(0x0cffca00), None);
     assert_eq!(difficulty_from_bits(0x1d000000), None);
 }
+
+#[test]
+fn snapshot_references_agree_with_the_reference_profiles() {
+    // The frontier rows in network.toml and the `kind = "reference"` device
+    // profiles cite the same specifications; they must not drift apart.
+    use micromine::profile::{ProfileKind, builtin};
+    let profiles: Vec<_> = builtin::all()
+        .unwrap()
+        .into_iter()
+        .filter_map(|p| match p.kind {
+            ProfileKind::Reference(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let s = Snapshot::builtin();
+    assert_eq!(profiles.len(), s.reference.len());
+    for r in &s.reference {
+        let p = profiles
+            .iter()
+            .find(|p| (p.hash_rate_ths * 1e12 - r.hashrate_hs).abs() < 1.0)
+            .unwrap_or_else(|| panic!("{} has no reference profile", r.name));
+        close(p.power_w, r.power_w, 1e-12);
+        close(p.j_per_th, r.joules_per_tera(), 1e-12);
+    }
+}

@@ -55,11 +55,14 @@ fn close(actual: f64, expected: f64) {
 
 #[test]
 fn full_report_round_trips_through_json() {
-    // The esp32 fixture fills every field, emulation and calibration included.
+    // The esp32 fixture fills every field, emulation, calibration, marginal
+    // power and notes included.
     let path = Path::new(PROFILES).join("esp32.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let report: Report = serde_json::from_str(&text).unwrap();
     assert!(report.results.iter().all(|r| r.emulation.is_some()));
+    let e = report.results[0].emulation.as_ref().unwrap();
+    assert!(e.marginal_power_w.is_some() && !e.notes.is_empty());
     let again: Report = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
     assert_eq!(again, report);
     // Nothing in the file is dropped or renamed by the structs.
@@ -101,6 +104,11 @@ fn table_covers_every_profile_and_states_the_snapshot() {
     );
     // S21: $7.55 revenue - $14.11 electricity = -$6.56 a day.
     assert!(out.contains("-$6.56"));
+    // The pi fixture's sha256d run reached 4 of its 6 MH/s target: marked,
+    // and judged at the modelled 6 MH/s.
+    assert!(out.contains("raspberry-pi-4*"), "{out}");
+    assert!(!out.contains("esp32*"));
+    assert!(out.contains("Rows marked *: the host could not keep the modelled device's pace"));
     // esp32 validates 929,700 headers at 26,000/s in 35.8 s.
     assert!(out.contains("35.8 s"));
 }
@@ -146,6 +154,18 @@ fn json_carries_hand_checked_economics() {
     );
     // The host run has no power model, so no energy figures are made up.
     assert!(row("host")["energy"].is_null());
+    // esp32 adds 0.4 W over idle: 0.4 * 24 / 1000 = 0.0096 kWh, * $0.168 = $0.0016128.
+    close(
+        row("esp32")["marginal"]["cost_usd_per_day"]
+            .as_f64()
+            .unwrap(),
+        0.001_612_8,
+    );
+    assert!(row("raspberry-pi-4")["marginal"].is_null());
+    assert_eq!(
+        v["run_notes"][0],
+        "esp32 sha256d/scalar: test fixture: a caveat the run recorded"
+    );
 }
 
 #[test]
@@ -333,4 +353,155 @@ fn out_of_range_figures_are_refused() {
     std::fs::write(dir.join("pi.json"), bad).unwrap();
     let o = micromine(&["report", dir.to_str().unwrap()]);
     assert_refused(&o, "availability 1.5 is out of range");
+}
+
+/// Real `run` output, not fixtures: a short esp32 + host run, then `report`
+/// and `compare` on what it wrote.
+#[test]
+fn real_run_output_feeds_report_and_compare() {
+    let dir = scratch("real_run");
+    let out = dir.join("reports");
+    let o = micromine(&[
+        "run",
+        "--profile",
+        "esp32",
+        "--profile",
+        "host",
+        "--duration",
+        "0.2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = micromine(&["report", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let esp32: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("esp32.json")).unwrap()).unwrap();
+    let sha = esp32
+        .results
+        .iter()
+        .find(|r| r.kernel == "sha256d")
+        .unwrap();
+    let e = sha.emulation.as_ref().unwrap();
+    let row = v["mining"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["profile"] == "esp32")
+        .unwrap();
+    // The row is the device at its modelled rate under the cap, and its
+    // revenue is R * h * a * 86,400 / (D * 2^32) with the snapshot's figures.
+    close(row["hashrate"].as_f64().unwrap(), e.target_rate);
+    let expected =
+        3.161 * e.target_rate * e.availability * 86_400.0 / (148.26e12 * 4_294_967_296.0);
+    close(row["btc_per_day"].as_f64().unwrap(), expected);
+    close(
+        row["energy"]["joules_per_th"].as_f64().unwrap(),
+        e.power_w / e.target_rate * 1e12,
+    );
+    for table in ["headers", "merkle"] {
+        let profiles: Vec<_> = v[table]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["profile"].clone())
+            .collect();
+        assert!(
+            profiles.contains(&"esp32".into()) && profiles.contains(&"host".into()),
+            "{table}"
+        );
+    }
+
+    // The same file against itself is noise.
+    let host = out.join("host.json");
+    let o = micromine(&[
+        "compare",
+        host.to_str().unwrap(),
+        host.to_str().unwrap(),
+        "--json",
+    ]);
+    let same: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(
+        same["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["verdict"] == "within-noise")
+    );
+
+    // The same run slowed down: judged against the real spread of its samples.
+    let original: Report = serde_json::from_str(&std::fs::read_to_string(&host).unwrap()).unwrap();
+    let a = &original
+        .results
+        .iter()
+        .find(|r| r.kernel == "sha256d")
+        .unwrap()
+        .rate;
+    let slowed = |factor: f64| {
+        let mut slow = original.clone();
+        for r in slow.results.iter_mut().filter(|r| r.kernel == "sha256d") {
+            let rate = &mut r.rate;
+            for x in [
+                &mut rate.median,
+                &mut rate.mad,
+                &mut rate.min,
+                &mut rate.max,
+            ] {
+                *x *= factor;
+            }
+            rate.samples.iter_mut().for_each(|x| *x *= factor);
+        }
+        let path = dir.join(format!("host-x{factor}.json"));
+        std::fs::write(&path, serde_json::to_string(&slow).unwrap()).unwrap();
+        let o = micromine(&[
+            "compare",
+            host.to_str().unwrap(),
+            path.to_str().unwrap(),
+            "--json",
+        ]);
+        let d: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        d["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kernel"] == "sha256d")
+            .unwrap()
+            .clone()
+    };
+    // Standard error of each median: 1.4826 * MAD * sqrt(pi/2) / sqrt(n); of
+    // the difference, both in quadrature; relative to the baseline median.
+    let se = |mad: f64| {
+        1.4826 * mad * (std::f64::consts::PI / 2.0).sqrt() / (a.samples.len() as f64).sqrt()
+    };
+    for factor in [0.9, 0.5] {
+        let c = slowed(factor);
+        let rel = se(a.mad).hypot(se(a.mad * factor)) / a.median;
+        close(c["relative_error"].as_f64().unwrap(), rel);
+        let expected = if (1.0 - factor) > 3.0 * rel && (1.0 - factor) > 0.02 {
+            "significant"
+        } else {
+            "within-noise"
+        };
+        assert_eq!(c["verdict"], expected, "x{factor}: {c}");
+    }
+    // Halving the speed stands out of any spread a working run records.
+    assert_eq!(slowed(0.5)["verdict"], "significant");
+}
+
+#[test]
+fn files_can_be_named_one_by_one() {
+    let o = micromine(&[
+        "report",
+        &format!("{PROFILES}/esp32.json"),
+        &format!("{PROFILES}/host.json"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("esp32") && out.contains("host"));
+    assert!(!out.contains("raspberry-pi-4"));
+    // A missing file is bad input like any other.
+    let o = micromine(&["report", "tests/data/reports/profiles/nope.json"]);
+    assert_refused(&o, "nope.json: cannot read");
 }

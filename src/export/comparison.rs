@@ -7,7 +7,7 @@ use super::load::Loaded;
 use super::markdown::Table;
 use super::report::BenchResult;
 use super::units::{difficulty, duration, probability, si, sig3, thousands, times, usd};
-use crate::economics::{self, HeaderValidation, MerkleValidation, Mining, Snapshot};
+use crate::economics::{self, Energy, HeaderValidation, MerkleValidation, Mining, Snapshot};
 
 /// Which result a row describes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,6 +26,9 @@ pub struct RowId {
     pub verified: bool,
     /// True when the run that produced the row was cut short.
     pub interrupted: bool,
+    /// True when the host could not run as fast as the modelled device, so
+    /// the rate is the calibration's prediction, not reproduced on the host.
+    pub host_limited: bool,
     /// Report file the row came from (empty for reference rows).
     pub file: String,
 }
@@ -37,6 +40,9 @@ pub struct MiningRow {
     pub id: RowId,
     #[serde(flatten)]
     pub mining: Mining,
+    /// Energy figures for only the power mining adds over the device's idle
+    /// draw (an appliance that is on anyway), when the profile models it.
+    pub marginal: Option<Energy>,
 }
 
 /// A header-validation result with its capacity.
@@ -74,16 +80,19 @@ pub struct Comparison {
     pub headers: Vec<HeaderRow>,
     /// Merkle rows.
     pub merkle: Vec<MerkleRow>,
+    /// Caveats the runs recorded, as `profile kernel/backend: note`, once each.
+    pub run_notes: Vec<String>,
 }
 
 /// Device rate, availability and power of a result. An emulated result is
-/// judged at the rate the governor achieved under the cap, a host result at
-/// its measured median running all day with no power model.
+/// judged at the modelled device rate under the cap (the governor's target:
+/// the economics are the device's, not the host's), a host result at its
+/// measured median running all day with no power model.
 fn device_figures(r: &BenchResult) -> (f64, f64, Option<f64>) {
     match &r.emulation {
         // A zero power is "not modelled", not free energy.
         Some(e) => (
-            e.achieved_rate,
+            e.target_rate,
             e.availability,
             Some(e.power_w).filter(|p| *p > 0.0),
         ),
@@ -91,11 +100,24 @@ fn device_figures(r: &BenchResult) -> (f64, f64, Option<f64>) {
     }
 }
 
+/// Below this fraction of the target the throttled host run did not
+/// reproduce the device's pace, so the row rests on the model alone.
+const HOST_LIMITED: f64 = 0.95;
+
+const HOST_LIMITED_NOTE: &str = "Rows marked *: the host could not keep the modelled device's pace under the throttle (achieved < 95% of the target rate): the row uses the modelled rate, which this run did not reproduce.";
+
+fn host_limited(r: &BenchResult) -> bool {
+    r.emulation
+        .as_ref()
+        .is_some_and(|e| e.achieved_rate < HOST_LIMITED * e.target_rate)
+}
+
 /// Builds the comparison of every result in `reports`.
 pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
     let mut mining = Vec::new();
     let mut headers = Vec::new();
     let mut merkle = Vec::new();
+    let mut run_notes: Vec<String> = Vec::new();
     for loaded in reports {
         let rep = &loaded.report;
         for r in &rep.results {
@@ -107,16 +129,31 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 emulated: r.emulation.is_some(),
                 verified: r.verified,
                 interrupted: rep.interrupted,
+                host_limited: host_limited(r),
                 file: loaded.path.display().to_string(),
             };
+            for note in r.emulation.iter().flat_map(|e| &e.notes) {
+                let line = format!("{} {}/{}: {note}", id.profile, id.kernel, id.backend);
+                if !run_notes.contains(&line) {
+                    run_notes.push(line);
+                }
+            }
             let (rate, availability, power) = device_figures(r);
             if !(rate.is_finite() && rate > 0.0) {
                 continue;
             }
+            let marginal = r
+                .emulation
+                .as_ref()
+                .and_then(|e| e.marginal_power_w)
+                .filter(|p| *p > 0.0);
             match r.kernel.as_str() {
                 "sha256d" => mining.push(MiningRow {
                     id,
                     mining: economics::mining(snapshot, rate, availability, power),
+                    marginal: marginal.and_then(|m| {
+                        economics::mining(snapshot, rate, availability, Some(m)).energy
+                    }),
                 }),
                 "headers" => headers.push(HeaderRow {
                     id,
@@ -143,6 +180,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 emulated: false,
                 verified: true,
                 interrupted: false,
+                host_limited: false,
                 file: String::new(),
             },
             mining: economics::mining(
@@ -151,6 +189,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                 1.0,
                 Some(reference.power_w),
             ),
+            marginal: None,
         });
     }
     Comparison {
@@ -160,6 +199,7 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
             .map(|s| s.to_string())
             .collect(),
         snapshot: snapshot.clone(),
+        run_notes,
         mining,
         headers,
         merkle,
@@ -196,6 +236,21 @@ impl Comparison {
 
     /// The tables, in reading order.
     pub fn tables(&self) -> Vec<Table> {
+        let mut out = self.tables_without_footnotes();
+        let limited = self
+            .mining
+            .iter()
+            .map(|r| &r.id)
+            .chain(self.headers.iter().map(|r| &r.id))
+            .chain(self.merkle.iter().map(|r| &r.id))
+            .any(|id| id.host_limited);
+        if let (true, Some(last)) = (limited, out.last_mut()) {
+            last.notes.push(HOST_LIMITED_NOTE.to_string());
+        }
+        out
+    }
+
+    fn tables_without_footnotes(&self) -> Vec<Table> {
         let mut out = Vec::new();
         let label = |id: &RowId| {
             let mut p = id.profile.clone();
@@ -204,6 +259,9 @@ impl Comparison {
             }
             if id.interrupted {
                 p.push_str(" (interrupted)");
+            }
+            if id.host_limited {
+                p.push('*');
             }
             p
         };
@@ -216,7 +274,7 @@ impl Comparison {
                 "Backend",
                 "Threads",
                 "Hash rate",
-                "Uptime",
+                "Availability",
                 "Power",
                 "J/TH",
                 "Energy/hash vs frontier",
@@ -236,6 +294,8 @@ impl Comparison {
                 "Energy/day",
                 "Cost/day",
                 "Net/day",
+                "Marginal cost/day",
+                "Marginal net/day",
                 "Break-even $/kWh",
             ],
             2,
@@ -268,6 +328,12 @@ impl Comparison {
                 e.map_or_else(na, |e| format!("{} kWh", sig3(e.kwh_per_day))),
                 e.map_or_else(na, |e| usd(e.cost_usd_per_day)),
                 e.map_or_else(na, |e| usd(e.net_usd_per_day)),
+                row.marginal
+                    .as_ref()
+                    .map_or_else(na, |e| usd(e.cost_usd_per_day)),
+                row.marginal
+                    .as_ref()
+                    .map_or_else(na, |e| usd(e.net_usd_per_day)),
                 e.map_or_else(na, |e| sig3(e.break_even_usd_per_kwh)),
             ]);
         }
@@ -296,12 +362,12 @@ impl Comparison {
             }
         }
         speed.notes.push(format!(
-            "Frontier: {}. Shares at difficulty {}. Rates of emulated profiles are the device rate achieved under the power cap; n/a = no power model (host runs).",
+            "Frontier: {}. Shares at difficulty {}. Rates of emulated profiles are the modelled device rate under the power cap; n/a = no power model.",
             self.frontier_name(),
             sig3(self.snapshot.share_difficulty.value)
         ));
         money.notes.push(format!(
-            "Electricity at ${}/kWh; revenue at BTC {} and {} BTC per block.",
+            "Electricity at ${}/kWh; revenue at BTC {} and {} BTC per block. Marginal = only the power mining adds over the device's idle draw.",
             self.snapshot.electricity_usd_per_kwh.value,
             usd(self.snapshot.btc_price_usd.value),
             sig3(self.snapshot.reward_btc())
@@ -389,6 +455,12 @@ impl Comparison {
             s.push_str(&t.render_plain());
             s.push('\n');
         }
+        if !self.run_notes.is_empty() {
+            s.push_str("Run notes\n");
+            for n in &self.run_notes {
+                s.push_str(&format!("- {n}\n"));
+            }
+        }
         s
     }
 
@@ -397,6 +469,13 @@ impl Comparison {
         let mut s = format!("## micromine report\n\n{}.\n\n", self.snapshot_line());
         for t in self.tables() {
             s.push_str(&t.render_markdown());
+            s.push('\n');
+        }
+        if !self.run_notes.is_empty() {
+            s.push_str("### Run notes\n\n");
+            for n in &self.run_notes {
+                s.push_str(&format!("- {n}\n"));
+            }
             s.push('\n');
         }
         s.push_str(&self.sources_markdown());

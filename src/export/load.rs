@@ -114,6 +114,9 @@ fn check_figures(report: &Report) -> Result<(), String> {
             if !rate_ok(e.achieved_rate) {
                 return Err(at("achieved rate", e.achieved_rate));
             }
+            if !rate_ok(e.target_rate) {
+                return Err(at("target rate", e.target_rate));
+            }
             if !rate_ok(e.power_w) {
                 return Err(at("power", e.power_w));
             }

@@ -94,8 +94,7 @@ impl Table {
         if !self.notes.is_empty() {
             out.push('\n');
             for n in &self.notes {
-                out.push_str(n);
-                out.push_str("\n\n");
+                out.push_str(&format!("- {n}\n"));
             }
         }
         out
