@@ -2,6 +2,8 @@
 //! harness, the tests and the reports never care which one they hold.
 
 pub mod cpu;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod parallel;
 
 use std::ops::Range;
