@@ -181,3 +181,41 @@ fn duty_overrides_the_profile_cap_and_the_host_runs_unconverted() {
     assert!((e["target_rate"].as_f64().unwrap() - 0.25 * full).abs() < 1e-6 * full);
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_writes_what_finished_and_exits_130() {
+    let out = out_dir("interrupt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args([
+            "run",
+            "--profile",
+            "esp32",
+            "--kernel",
+            "all",
+            "--duration",
+            "60",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Long enough for the handler to be installed; far shorter than the run.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("esp32.json")).unwrap()).unwrap();
+    assert_eq!(r["interrupted"], true);
+    assert!(
+        r["results"].as_array().unwrap().len() < 3,
+        "the cut kernel is not reported"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+}

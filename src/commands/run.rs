@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -53,6 +54,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     };
     emulate::check(&profiles, &opts)?;
 
+    // Ctrl-C stops the workers at their next slice; what finished is still written.
+    ctrlc::set_handler(|| emulate::STOP.store(true, Ordering::Relaxed))
+        .context("installing the Ctrl-C handler")?;
     let clock = measure_host_clock().context("measuring the host clock")?;
     eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
     std::fs::create_dir_all(&args.out)
@@ -69,7 +73,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             },
             host: host.clone(),
             started_unix: run.started_unix,
-            interrupted: false,
+            interrupted: run.interrupted,
             results: run.results,
         };
         let path = args.out.join(format!("{}.json", p.name));
@@ -77,6 +81,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         print_summary(&report, &path);
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        if report.interrupted {
+            eprintln!("interrupted; partial report in {}", path.display());
+            return Ok(ExitCode::from(130));
         }
         if report.results.iter().any(|r| !r.verified) {
             eprintln!("a backend failed verification; see {}", path.display());

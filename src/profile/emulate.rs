@@ -3,6 +3,7 @@
 //! so that the achieved rate is the device's predicted rate under its cap.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::backend::cpu::Platform;
@@ -20,6 +21,13 @@ use super::{Operating, PowerError, PowerModel, Profile, ProfileKind};
 /// template for timing.
 const GENESIS_HEX: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
 const GENESIS_NONCE: u64 = 2_083_236_893;
+
+/// Set (by the binary's Ctrl-C handler) to stop every worker at its next slice.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
 
 /// A kernel that a profile run times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -296,7 +304,9 @@ fn run_workers(
                 let clock = &clock;
                 s.spawn(move || {
                     let mut w = Workload::new(kernel, i, threads);
-                    throttle.run(clock, duration, kernel.max_chunk(), |n| w.run(platform, n))
+                    throttle.run(clock, duration, kernel.max_chunk(), |n| {
+                        if stopped() { 0 } else { w.run(platform, n) }
+                    })
                 })
             })
             .collect();
@@ -381,6 +391,8 @@ fn single_thread_rate(platform: Platform, kernel: Kernel) -> f64 {
 /// The whole emulation of one profile: one result per kernel.
 pub struct ProfileRun {
     pub results: Vec<BenchResult>,
+    /// True when Ctrl-C stopped the run: `results` holds the kernels that finished.
+    pub interrupted: bool,
     /// Parameters after overrides, for the report.
     pub parameters: serde_json::Map<String, serde_json::Value>,
     pub started_unix: u64,
@@ -487,6 +499,9 @@ pub fn run_profile(
     let mut results = Vec::new();
     let mut device_cal: Option<DeviceCalibration> = None;
     for &kernel in &opts.kernels {
+        if stopped() {
+            break;
+        }
         progress(&format!(
             "{}: {} on `{}` x{} thread(s)",
             profile.name,
@@ -602,6 +617,10 @@ pub fn run_profile(
             samples,
         );
         let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
+        if stopped() {
+            // A cut-short kernel has no honest rate: report what finished.
+            break;
+        }
         let achieved = if stats.elapsed.is_zero() {
             0.0
         } else {
@@ -673,6 +692,7 @@ pub fn run_profile(
         plan.power.active_at(plan.cores_used, plan.cores).into(),
     );
     Ok(ProfileRun {
+        interrupted: stopped(),
         results,
         parameters,
         started_unix,
