@@ -5,6 +5,7 @@ pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod parallel;
+pub mod select;
 
 use std::ops::Range;
 

@@ -10,9 +10,10 @@ use anyhow::{Context, bail};
 
 use crate::cli::{KernelArg, RunArgs};
 use micromine::backend::cpu::Platform;
+use micromine::backend::select;
 use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
 use micromine::profile::calibrate::measure_host_clock;
-use micromine::profile::emulate::{self, EmulateOptions, Kernel};
+use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
 use micromine::profile::{self, Profile};
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -50,7 +51,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         duration: Duration::from_secs_f64(args.duration),
         power_cap_w: args.power_cap,
         duty: args.duty,
-        host_level: host_level(&args.backend)?,
+        host_engines: host_engines(&args.backend)?,
     };
     emulate::check(&profiles, &opts)?;
 
@@ -103,20 +104,14 @@ fn kernels(k: KernelArg) -> Vec<Kernel> {
     }
 }
 
-/// The CPU level the host profile runs; emulated profiles take theirs
-/// from their ISA class.
-fn host_level(backend: &str) -> anyhow::Result<Option<Platform>> {
-    match backend {
-        "simd" | "all" => Ok(None),
-        "scalar" => Ok(Some(Platform::Portable)),
-        name => match Platform::from_name(name) {
-            Some(p) => match p.force() {
-                Some(p) => Ok(Some(p)),
-                None => bail!("--backend {name}: this CPU cannot run it"),
-            },
-            None => bail!("--backend {name}: not a CPU level (profile runs use CPU levels)"),
-        },
+/// The backends the host profile runs; emulated profiles take theirs from
+/// their ISA class.
+fn host_engines(backend: &str) -> anyhow::Result<Vec<Engine>> {
+    let (engines, skipped) = select::select(backend)?;
+    for (name, why) in skipped {
+        eprintln!("skipping backend {name}: {why}");
     }
+    Ok(engines.into_iter().map(Engine).collect())
 }
 
 fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {

@@ -6,12 +6,15 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::backend::cpu::Platform;
+use std::sync::Arc;
+
+use crate::backend::Backend;
+use crate::backend::cpu::{CpuBackend, Platform};
 use crate::export::report::{BenchResult, Calibration, Emulation, Rate};
 use crate::governor::rapl::Rapl;
 use crate::governor::{SystemClock, Throttle, ThrottleStats};
 use crate::kernel::header::{HEADER_LEN, Target};
-use crate::kernel::search::{NONCE_END, Prepared, SearchJob, search_naive};
+use crate::kernel::search::{NONCE_END, Prepared, SearchJob, SearchOutcome, search_naive};
 use crate::kernel::sha256;
 
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
@@ -27,6 +30,53 @@ pub static STOP: AtomicBool = AtomicBool::new(false);
 
 fn stopped() -> bool {
     STOP.load(Ordering::Relaxed)
+}
+
+/// The backend a profile run drives: a CPU level or the GPU, behind the
+/// crate's one batch interface.
+#[derive(Clone)]
+pub struct Engine(pub Arc<dyn Backend>);
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Engine({})", self.name())
+    }
+}
+
+impl Engine {
+    pub fn cpu(platform: Platform) -> Engine {
+        Engine(Arc::new(CpuBackend { platform }))
+    }
+
+    pub fn name(&self) -> String {
+        self.0.name()
+    }
+
+    /// Units per slice, relative to a CPU worker: a GPU needs far bigger
+    /// batches to amortise a submission and its readback.
+    fn chunk_scale(&self) -> u64 {
+        if self.0.wants_threads() { 1 } else { 256 }
+    }
+
+    // A backend failing mid-run (a lost GPU device) is not a result we can
+    // report honestly, so it ends the run loudly.
+    fn search(&self, p: &Prepared, range: Range<u64>) -> SearchOutcome {
+        self.0
+            .search(p, range)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+    }
+
+    fn hash_headers(&self, headers: &[[u8; HEADER_LEN]], out: &mut [[u8; 32]]) {
+        self.0
+            .hash_headers(headers, out)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+    }
+
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) {
+        self.0
+            .merkle_pairs(level, out)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+    }
 }
 
 /// A kernel that a profile run times.
@@ -77,8 +127,9 @@ pub struct EmulateOptions {
     pub power_cap_w: Option<f64>,
     /// Runs at this fraction of full speed instead of a cap.
     pub duty: Option<f64>,
-    /// CPU level for the host profile (`None`: the best detected).
-    pub host_level: Option<Platform>,
+    /// Backends for the host profile (empty: the best CPU level detected).
+    /// Emulated profiles take theirs from their ISA class.
+    pub host_engines: Vec<Engine>,
 }
 
 /// Why a profile could not be run.
@@ -145,8 +196,8 @@ fn genesis() -> [u8; HEADER_LEN] {
 }
 
 impl Workload {
-    fn new(kernel: Kernel, worker: usize, workers: usize) -> Workload {
-        let n = kernel.max_chunk() as usize;
+    fn new(kernel: Kernel, chunk: u64, worker: usize, workers: usize) -> Workload {
+        let n = chunk as usize;
         let template = genesis();
         // A zero target is never met: the search does its full work and reports nothing.
         let prepared = Prepared::new(&SearchJob {
@@ -186,7 +237,7 @@ impl Workload {
     }
 
     /// Does up to `n` units; returns how many.
-    fn run(&mut self, platform: Platform, n: u64) -> u64 {
+    fn run(&mut self, platform: &Engine, n: u64) -> u64 {
         match self.kernel {
             Kernel::Sha256d => {
                 if self.cursor >= self.nonces.end {
@@ -216,7 +267,7 @@ impl Workload {
 
 /// Checks a level against the obvious computation on real data before any
 /// of its timings count.
-pub fn verify(platform: Platform, kernel: Kernel) -> Result<String, String> {
+pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     match kernel {
         Kernel::Sha256d => {
             let header = genesis();
@@ -255,7 +306,7 @@ pub fn verify(platform: Platform, kernel: Kernel) -> Result<String, String> {
             ))
         }
         Kernel::Headers => {
-            let mut w = Workload::new(Kernel::Headers, 0, 1);
+            let mut w = Workload::new(Kernel::Headers, Kernel::Headers.max_chunk(), 0, 1);
             let n = 257;
             w.run(platform, n);
             for i in 0..n as usize {
@@ -271,7 +322,7 @@ pub fn verify(platform: Platform, kernel: Kernel) -> Result<String, String> {
             Ok(format!("{n} headers and the genesis header match sha256d"))
         }
         Kernel::Merkle => {
-            let mut w = Workload::new(Kernel::Merkle, 0, 1);
+            let mut w = Workload::new(Kernel::Merkle, Kernel::Merkle.max_chunk(), 0, 1);
             let n = 257;
             w.run(platform, n);
             for i in 0..n as usize {
@@ -291,7 +342,7 @@ pub fn verify(platform: Platform, kernel: Kernel) -> Result<String, String> {
 
 /// Runs `threads` workers, each paced by `throttle`, for `duration`.
 fn run_workers(
-    platform: Platform,
+    platform: &Engine,
     kernel: Kernel,
     threads: usize,
     throttle: Throttle,
@@ -303,8 +354,9 @@ fn run_workers(
             .map(|i| {
                 let clock = &clock;
                 s.spawn(move || {
-                    let mut w = Workload::new(kernel, i, threads);
-                    throttle.run(clock, duration, kernel.max_chunk(), |n| {
+                    let chunk = kernel.max_chunk() * platform.chunk_scale();
+                    let mut w = Workload::new(kernel, chunk, i, threads);
+                    throttle.run(clock, duration, chunk, |n| {
                         if stopped() { 0 } else { w.run(platform, n) }
                     })
                 })
@@ -350,7 +402,7 @@ pub fn rate_of(samples: Vec<f64>, unit: &str) -> Rate {
 
 /// Timed samples: per-sample rates and the summed work and time.
 fn sampled(
-    platform: Platform,
+    platform: &Engine,
     kernel: Kernel,
     threads: usize,
     throttle: Throttle,
@@ -373,7 +425,7 @@ fn sampled(
 }
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.
-fn single_thread_rate(platform: Platform, kernel: Kernel) -> f64 {
+fn single_thread_rate(platform: &Engine, kernel: Kernel) -> f64 {
     (0..3)
         .map(|_| {
             run_workers(
@@ -400,7 +452,8 @@ pub struct ProfileRun {
 
 /// Settings that do not depend on the kernel.
 struct Plan {
-    platform: Platform,
+    /// Backends to run each kernel on (several only for `--backend all` on the host).
+    engines: Vec<Engine>,
     notes: Vec<String>,
     threads: usize,
     power: PowerModel,
@@ -417,13 +470,12 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
         profile: profile.name.clone(),
         source,
     };
-    let (platform, mut notes, device_cores, power, availability, profile_cap) = match &profile.kind
-    {
+    let (engines, mut notes, device_cores, power, availability, profile_cap) = match &profile.kind {
         ProfileKind::Reference(_) => return Err(EmulateError::Reference(profile.name.clone())),
         ProfileKind::Emulated(e) => {
             let (p, note) = platform_for(e.cpu.isa);
             (
-                p,
+                vec![Engine::cpu(p)],
                 note.into_iter().collect::<Vec<_>>(),
                 e.cpu.cores() as usize,
                 e.power.clone(),
@@ -432,7 +484,11 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
             )
         }
         ProfileKind::Host(h) => (
-            opts.host_level.unwrap_or_else(Platform::detect),
+            if opts.host_engines.is_empty() {
+                vec![Engine::cpu(Platform::detect())]
+            } else {
+                opts.host_engines.clone()
+            },
             Vec::new(),
             host_cores,
             h.power.clone(),
@@ -462,7 +518,7 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
             .map_err(power_err)?,
     };
     Ok(Plan {
-        platform,
+        engines,
         notes,
         threads,
         power,
@@ -502,186 +558,189 @@ pub fn run_profile(
         if stopped() {
             break;
         }
-        progress(&format!(
-            "{}: {} on `{}` x{} thread(s)",
-            profile.name,
-            kernel.name(),
-            plan.platform.name(),
-            plan.threads
-        ));
-        let mut result = BenchResult {
-            kernel: kernel.name().to_string(),
-            backend: plan.platform.name().to_string(),
-            threads: plan.threads,
-            duration_s: 0.0,
-            work: 0,
-            rate: rate_of(Vec::new(), kernel.unit()),
-            verified: false,
-            verification: String::new(),
-            emulation: None,
-        };
-        match verify(plan.platform, kernel) {
-            Ok(v) => {
-                result.verified = true;
-                result.verification = v;
-            }
-            Err(e) => {
-                result.verification = format!("FAILED: {e}");
-                results.push(result);
-                continue;
-            }
-        }
-        // Warm-up: caches, clocks and thread start-up settle before timing.
-        run_workers(
-            plan.platform,
-            kernel,
-            plan.threads,
-            Throttle::unlimited(),
-            Duration::from_millis(200),
-        );
-        let per_thread = single_thread_rate(plan.platform, kernel);
-        let mut notes = plan.notes.clone();
-        let (calibration, device_full_rate, host_rate) = match &profile.kind {
-            ProfileKind::Emulated(e) => {
-                if device_cal.is_none() {
-                    let anchor = if kernel == Kernel::Sha256d {
-                        per_thread
-                    } else {
-                        single_thread_rate(plan.platform, Kernel::Sha256d)
-                    };
-                    device_cal = Some(
-                        DeviceCalibration::new(e, host_clock_hz, anchor, plan.platform.name())
-                            .map_err(cal_err)?,
-                    );
+        for engine in &plan.engines {
+            // The GPU parallelises internally; CPU levels get one worker per thread.
+            let threads = if engine.0.wants_threads() {
+                plan.threads
+            } else {
+                1
+            };
+            progress(&format!(
+                "{}: {} on `{}` x{} thread(s)",
+                profile.name,
+                kernel.name(),
+                engine.name(),
+                threads
+            ));
+            let mut result = BenchResult {
+                kernel: kernel.name().to_string(),
+                backend: engine.name().to_string(),
+                threads: threads,
+                duration_s: 0.0,
+                work: 0,
+                rate: rate_of(Vec::new(), kernel.unit()),
+                verified: false,
+                verification: String::new(),
+                emulation: None,
+            };
+            match verify(engine, kernel) {
+                Ok(v) => {
+                    result.verified = true;
+                    result.verification = v;
                 }
-                let cal = device_cal.as_ref().expect("set above");
-                let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
-                let host_window = opts.duration.min(Duration::from_secs(1));
-                let (host_rates, _) = sampled(
-                    plan.platform,
-                    kernel,
-                    plan.threads,
-                    Throttle::unlimited(),
-                    host_window,
-                    3,
-                );
-                (c, full, rate_of(host_rates, kernel.unit()).median)
+                Err(e) => {
+                    result.verification = format!("FAILED: {e}");
+                    results.push(result);
+                    continue;
+                }
             }
-            _ => {
-                let cycles =
-                    calibrate::host_cycles_per_unit(host_clock_hz, per_thread).map_err(cal_err)?;
-                let c = Calibration {
-                    host_clock_hz,
-                    host_cycles_per_unit: cycles,
-                    device_clock_hz: host_clock_hz,
-                    isa_cost_factor: 1.0,
-                    factor_source: "host: measured directly, no conversion".to_string(),
-                };
-                // The host's full rate is measured in the timed run below when
-                // unthrottled; a capped host needs it first to set the target.
-                let full = if plan.operating.duty < 1.0 {
-                    let (r, _) = sampled(
-                        plan.platform,
+            // Warm-up: caches, clocks and thread start-up settle before timing.
+            run_workers(
+                engine,
+                kernel,
+                threads,
+                Throttle::unlimited(),
+                Duration::from_millis(200),
+            );
+            let per_thread = single_thread_rate(engine, kernel);
+            let mut notes = plan.notes.clone();
+            let (calibration, device_full_rate, host_rate) = match &profile.kind {
+                ProfileKind::Emulated(e) => {
+                    if device_cal.is_none() {
+                        let anchor = if kernel == Kernel::Sha256d {
+                            per_thread
+                        } else {
+                            single_thread_rate(engine, Kernel::Sha256d)
+                        };
+                        device_cal = Some(
+                            DeviceCalibration::new(e, host_clock_hz, anchor, &engine.name())
+                                .map_err(cal_err)?,
+                        );
+                    }
+                    let cal = device_cal.as_ref().expect("set above");
+                    let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                    let host_window = opts.duration.min(Duration::from_secs(1));
+                    let (host_rates, _) = sampled(
+                        engine,
                         kernel,
-                        plan.threads,
+                        threads,
                         Throttle::unlimited(),
-                        opts.duration.min(Duration::from_secs(1)),
+                        host_window,
                         3,
                     );
-                    rate_of(r, kernel.unit()).median
-                } else {
-                    f64::INFINITY
-                };
-                (c, full, full)
+                    (c, full, rate_of(host_rates, kernel.unit()).median)
+                }
+                _ => {
+                    let cycles = calibrate::host_cycles_per_unit(host_clock_hz, per_thread)
+                        .map_err(cal_err)?;
+                    let c = Calibration {
+                        host_clock_hz,
+                        host_cycles_per_unit: cycles,
+                        device_clock_hz: host_clock_hz,
+                        isa_cost_factor: 1.0,
+                        factor_source: "host: measured directly, no conversion".to_string(),
+                    };
+                    // The host's full rate is measured in the timed run below when
+                    // unthrottled; a capped host needs it first to set the target.
+                    let full = if plan.operating.duty < 1.0 {
+                        let (r, _) = sampled(
+                            engine,
+                            kernel,
+                            threads,
+                            Throttle::unlimited(),
+                            opts.duration.min(Duration::from_secs(1)),
+                            3,
+                        );
+                        rate_of(r, kernel.unit()).median
+                    } else {
+                        f64::INFINITY
+                    };
+                    (c, full, full)
+                }
+            };
+            let target = device_full_rate * plan.operating.duty;
+            let throttle = if target.is_finite() {
+                Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
+                    profile: profile.name.clone(),
+                    message: e.to_string(),
+                })?
+            } else {
+                Throttle::unlimited()
+            };
+            let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
+            // Samples of a second or more keep the one unrepaid delay at the
+            // end of each (the last wake-up) small against the sample.
+            let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
+            let (rates, stats) = sampled(engine, kernel, threads, throttle, opts.duration, samples);
+            let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
+            if stopped() {
+                // A cut-short kernel has no honest rate: report what finished.
+                break;
             }
-        };
-        let target = device_full_rate * plan.operating.duty;
-        let throttle = if target.is_finite() {
-            Throttle::at_rate(target / plan.threads as f64).map_err(|e| EmulateError::Other {
-                profile: profile.name.clone(),
-                message: e.to_string(),
-            })?
-        } else {
-            Throttle::unlimited()
-        };
-        let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
-        // Samples of a second or more keep the one unrepaid delay at the
-        // end of each (the last wake-up) small against the sample.
-        let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
-        let (rates, stats) = sampled(
-            plan.platform,
-            kernel,
-            plan.threads,
-            throttle,
-            opts.duration,
-            samples,
-        );
-        let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
-        if stopped() {
-            // A cut-short kernel has no honest rate: report what finished.
-            break;
-        }
-        let achieved = if stats.elapsed.is_zero() {
-            0.0
-        } else {
-            stats.work as f64 / stats.elapsed.as_secs_f64()
-        };
-        let (device_full_rate, target, host_rate) = if target.is_finite() {
-            (device_full_rate, target, host_rate)
-        } else {
-            (achieved, achieved, achieved)
-        };
-        if achieved < 0.97 * target {
-            notes.push(format!(
+            let achieved = if stats.elapsed.is_zero() {
+                0.0
+            } else {
+                stats.work as f64 / stats.elapsed.as_secs_f64()
+            };
+            let (device_full_rate, target, host_rate) = if target.is_finite() {
+                (device_full_rate, target, host_rate)
+            } else {
+                (achieved, achieved, achieved)
+            };
+            if achieved < 0.97 * target {
+                notes.push(format!(
                 "the host reached {:.1}% of the target: it is too slow to emulate this device at this duty",
                 100.0 * achieved / target
             ));
-        }
-        let secs = stats.elapsed.as_secs_f64();
-        let energy_j = plan.operating.power_w * secs;
-        let work_per_joule = if energy_j > 0.0 {
-            stats.work as f64 / energy_j
-        } else {
-            0.0
-        };
-        let (host_energy_j, host_energy_note) = match (&rapl, before, after) {
-            (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
-            (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
-            (Err(why), _, _) => (None, why.clone()),
-        };
-        result.duration_s = secs;
-        result.work = stats.work;
-        result.rate = rate_of(rates, kernel.unit());
-        result.emulation = Some(Emulation {
-            host_rate,
-            device_full_rate,
-            target_rate: target,
-            achieved_rate: achieved,
-            calibration,
-            power_model: plan.operating.model.to_string(),
-            duty: plan.operating.duty,
-            power_cap_w: plan.operating.cap_w,
-            power_w: plan.operating.power_w,
-            energy_j,
-            work_per_joule,
-            joules_per_tera: if work_per_joule > 0.0 {
-                1e12 / work_per_joule
+            }
+            let secs = stats.elapsed.as_secs_f64();
+            let energy_j = plan.operating.power_w * secs;
+            let work_per_joule = if energy_j > 0.0 {
+                stats.work as f64 / energy_j
             } else {
                 0.0
-            },
-            availability: plan.availability,
-            host_energy_j,
-            host_energy_note,
-            marginal_power_w: Some(plan.operating.marginal_power_w),
-            notes,
-        });
-        results.push(result);
+            };
+            let (host_energy_j, host_energy_note) = match (&rapl, before, after) {
+                (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
+                (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
+                (Err(why), _, _) => (None, why.clone()),
+            };
+            result.duration_s = secs;
+            result.work = stats.work;
+            result.rate = rate_of(rates, kernel.unit());
+            result.emulation = Some(Emulation {
+                host_rate,
+                device_full_rate,
+                target_rate: target,
+                achieved_rate: achieved,
+                calibration,
+                power_model: plan.operating.model.to_string(),
+                duty: plan.operating.duty,
+                power_cap_w: plan.operating.cap_w,
+                power_w: plan.operating.power_w,
+                energy_j,
+                work_per_joule,
+                joules_per_tera: if work_per_joule > 0.0 {
+                    1e12 / work_per_joule
+                } else {
+                    0.0
+                },
+                availability: plan.availability,
+                host_energy_j,
+                host_energy_note,
+                marginal_power_w: Some(plan.operating.marginal_power_w),
+                notes,
+            });
+            results.push(result);
+        }
     }
+
     let mut parameters = profile.parameters();
     let mut put = |k: &str, v: serde_json::Value| {
         parameters.insert(k.to_string(), v);
     };
-    put("run_backend", plan.platform.name().into());
+    let names: Vec<String> = plan.engines.iter().map(Engine::name).collect();
+    put("run_backend", names.join(",").into());
     put("run_threads", plan.threads.into());
     put("run_duty", plan.operating.duty.into());
     put("run_power_cap_w", serde_json::json!(plan.operating.cap_w));

@@ -1,0 +1,101 @@
+//! Turns a `--backend` name into backends to run: `scalar`, `simd` (the best
+//! CPU level), a CPU level by name, `gpu`, or `all` (everything usable here).
+
+use std::sync::Arc;
+
+use crate::backend::Backend;
+use crate::backend::cpu::{CpuBackend, Platform};
+
+/// Why a `--backend` name cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SelectError {
+    #[error("unknown backend '{name}' (expected one of: {valid})")]
+    Unknown { name: String, valid: String },
+    #[error("backend '{name}' is unavailable: {reason}")]
+    Unavailable { name: String, reason: String },
+}
+
+/// Every name `--backend` accepts.
+pub fn names() -> Vec<String> {
+    let mut v = vec!["simd".to_string()];
+    v.extend(Platform::ALL.iter().map(|p| p.name().to_string()));
+    v.push("gpu".into());
+    v.push("all".into());
+    v
+}
+
+/// Opens the GPU backend, or says why there is none.
+pub fn open_gpu() -> Result<Arc<dyn Backend>, String> {
+    #[cfg(feature = "gpu")]
+    {
+        crate::backend::gpu::open()
+            .map(|g| Arc::new(g) as Arc<dyn Backend>)
+            .map_err(|e| e.to_string())
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        Err("built without the gpu feature".to_string())
+    }
+}
+
+fn cpu(platform: Platform) -> Arc<dyn Backend> {
+    Arc::new(CpuBackend { platform })
+}
+
+/// The backends a `--backend` name stands for, plus, for `all`, each
+/// backend left out with its reason.
+pub fn select(name: &str) -> Result<(Vec<Arc<dyn Backend>>, Vec<(String, String)>), SelectError> {
+    let unavailable = |reason: String| SelectError::Unavailable {
+        name: name.to_string(),
+        reason,
+    };
+    match name {
+        "simd" => Ok((vec![cpu(Platform::detect())], Vec::new())),
+        "gpu" => Ok((vec![open_gpu().map_err(unavailable)?], Vec::new())),
+        "all" => {
+            let mut run = Vec::new();
+            let mut skipped = Vec::new();
+            for &p in Platform::ALL {
+                match p.availability() {
+                    Ok(()) => run.push(cpu(p)),
+                    Err(why) => skipped.push((p.name().to_string(), why)),
+                }
+            }
+            match open_gpu() {
+                Ok(g) => run.push(g),
+                Err(why) => skipped.push(("gpu".to_string(), why)),
+            }
+            Ok((run, skipped))
+        }
+        _ => match Platform::from_name(name) {
+            Some(p) => {
+                p.availability().map_err(unavailable)?;
+                Ok((vec![cpu(p)], Vec::new()))
+            }
+            None => Err(SelectError::Unknown {
+                name: name.to_string(),
+                valid: names().join(", "),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_or_fail_clearly() {
+        assert_eq!(select("scalar").unwrap().0[0].name(), "scalar");
+        assert_eq!(
+            select("simd").unwrap().0[0].name(),
+            Platform::detect().name()
+        );
+        let all = select("all").unwrap();
+        assert!(all.0.len() + all.1.len() >= Platform::ALL.len() + 1);
+        match select("turbo") {
+            Err(SelectError::Unknown { valid, .. }) => assert!(valid.contains("scalar")),
+            other => panic!("unexpected {:?}", other.map(|_| ())),
+        }
+    }
+}
