@@ -575,7 +575,7 @@ pub fn run_profile(
             let mut result = BenchResult {
                 kernel: kernel.name().to_string(),
                 backend: engine.name().to_string(),
-                threads: threads,
+                threads,
                 duration_s: 0.0,
                 work: 0,
                 rate: rate_of(Vec::new(), kernel.unit()),
