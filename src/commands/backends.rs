@@ -1,7 +1,72 @@
 use std::process::ExitCode;
 
-use crate::cli::BackendsArgs;
+use serde::Serialize;
 
-pub fn run(_args: &BackendsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`backends` is not implemented yet")
+use crate::cli::BackendsArgs;
+use micromine::backend::cpu::Platform;
+
+/// One backend as `backends --json` prints it.
+#[derive(Debug, Serialize)]
+struct Row {
+    /// The name `--backend` accepts.
+    name: String,
+    /// "cpu" or "gpu".
+    kind: &'static str,
+    /// Whether this machine can run it.
+    available: bool,
+    /// Why it cannot run here; null when it can.
+    reason: Option<String>,
+    /// Items processed per call of the inner kernel; null when unknown.
+    lanes: Option<usize>,
+    /// Whether `--backend simd` picks it.
+    default: bool,
+}
+
+fn cpu_rows() -> Vec<Row> {
+    let best = Platform::detect();
+    Platform::ALL
+        .iter()
+        .map(|&p| {
+            let availability = p.availability();
+            Row {
+                name: p.name().to_string(),
+                kind: "cpu",
+                available: availability.is_ok(),
+                reason: availability.err(),
+                lanes: Some(p.lanes()),
+                default: p == best,
+            }
+        })
+        .collect()
+}
+
+/// The GPU row; replaced once the `gpu` feature has a backend to probe.
+fn gpu_row() -> Row {
+    Row {
+        name: "gpu".to_string(),
+        kind: "gpu",
+        available: false,
+        reason: Some("built without the gpu feature".to_string()),
+        lanes: None,
+        default: false,
+    }
+}
+
+pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
+    let mut rows = cpu_rows();
+    rows.push(gpu_row());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &rows {
+        let lanes = r.lanes.map_or(String::new(), |l| format!("{l} lanes"));
+        let state = match &r.reason {
+            None => "available".to_string(),
+            Some(why) => format!("unavailable: {why}"),
+        };
+        let default = if r.default { "  (simd default)" } else { "" };
+        println!("{:<10} {:<4} {:<9} {state}{default}", r.name, r.kind, lanes);
+    }
+    Ok(ExitCode::SUCCESS)
 }

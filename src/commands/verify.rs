@@ -1,7 +1,187 @@
+//! `micromine verify`: every self-check the tool can run with what is built
+//! into the binary (NIST vectors, real mainnet headers and blocks), one line
+//! per check, exit 1 on any failure.
+
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::cli::VerifyArgs;
+use micromine::backend::cpu::{CpuBackend, Platform};
+use micromine::bench::nist;
+use micromine::kernel::chain;
+use micromine::kernel::header::{HEADER_LEN, parse_display_hex};
+use micromine::kernel::merkle::RootScratch;
+use micromine::kernel::sha256::sha256;
+use micromine::profile::emulate::{self, Kernel};
+
+/// Mainnet heights 0..=10236, raw 80-byte records.
+const HEADERS: &[u8] = include_bytes!("../../tests/data/btc_headers/mainnet_000000_010236.bin");
+const HEADER_COUNT: usize = 10_237;
+/// The header whose Merkle root is tampered with; validation must stop there.
+const TAMPERED: usize = 5000;
+
+/// Real blocks with their txids and Merkle root, in display hex.
+const BLOCKS: [(&str, &str); 4] = [
+    (
+        "block 100000",
+        include_str!("../../tests/data/merkle/blocks/block_100000_da1afd33e506.json"),
+    ),
+    (
+        "block 169482",
+        include_str!("../../tests/data/merkle/blocks/block_169482_4cdb5f368665.json"),
+    ),
+    (
+        "block 227835",
+        include_str!("../../tests/data/merkle/blocks/block_227835_5261b7a74eb6.json"),
+    ),
+    (
+        "block 277647",
+        include_str!("../../tests/data/merkle/blocks/block_277647_de6eb1e052a8.json"),
+    ),
+];
+
+/// Counts and prints check results as they come.
+#[derive(Default)]
+struct Tally {
+    run: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn record(&mut self, name: &str, result: Result<String, String>) {
+        self.run += 1;
+        match result {
+            Ok(detail) => println!("ok    {name}: {detail}"),
+            Err(why) => {
+                self.failed += 1;
+                println!("FAIL  {name}: {why}");
+            }
+        }
+    }
+}
+
+fn nist_checks(t: &mut Tally) -> anyhow::Result<()> {
+    for (name, text) in [
+        ("ShortMsg", nist::SHA256_SHORT),
+        ("LongMsg", nist::SHA256_LONG),
+    ] {
+        let vectors = nist::parse_messages(text).with_context(|| format!("SHA256{name}.rsp"))?;
+        let result = nist::check_messages(&vectors, sha256)
+            .map(|n| format!("{n} vectors"))
+            .map_err(|e| e.to_string());
+        t.record(&format!("NIST SHA-256 {name}"), result);
+    }
+    let monte = nist::parse_monte(nist::SHA256_MONTE).context("SHA256Monte.rsp")?;
+    let result = nist::check_monte(&monte, sha256)
+        .map(|n| format!("{n} checkpoints"))
+        .map_err(|e| e.to_string());
+    t.record("NIST SHA-256 Monte", result);
+    Ok(())
+}
+
+fn chain_checks(t: &mut Tally, level: Platform, headers: &[[u8; HEADER_LEN]]) {
+    let backend = CpuBackend { platform: level };
+    let result = match chain::validate(headers, Some(0), &backend, 1) {
+        Err(e) => Err(e.to_string()),
+        Ok(r) => match r.failure {
+            Some(f) => Err(f.to_string()),
+            None => Ok(format!("{} mainnet headers valid", headers.len())),
+        },
+    };
+    t.record(&format!("{} chain", level.name()), result);
+
+    let mut tampered = headers.to_vec();
+    // The Merkle root sits at bytes 36..68 of a header.
+    tampered[TAMPERED][36] ^= 1;
+    let result = match chain::validate(&tampered, Some(0), &backend, 1) {
+        Err(e) => Err(e.to_string()),
+        Ok(r) => match r.failure {
+            Some(f) if f.index == TAMPERED => Ok(format!("rejected: {f}")),
+            Some(f) => Err(format!(
+                "rejected at {} instead of {TAMPERED}: {f}",
+                f.index
+            )),
+            None => Err("accepted".to_string()),
+        },
+    };
+    t.record(
+        &format!(
+            "{} chain, header {TAMPERED} merkle root flipped",
+            level.name()
+        ),
+        result,
+    );
+}
+
+/// `(label, txids, expected root)` in internal byte order.
+type Block = (&'static str, Vec<[u8; 32]>, [u8; 32]);
+
+fn parse_blocks() -> anyhow::Result<Vec<Block>> {
+    BLOCKS
+        .iter()
+        .map(|&(label, json)| {
+            let v: serde_json::Value = serde_json::from_str(json).context(label)?;
+            let hex_of = |s: &serde_json::Value| -> anyhow::Result<[u8; 32]> {
+                let s = s.as_str().context("not a string")?;
+                parse_display_hex(s).with_context(|| format!("{label}: bad hash {s}"))
+            };
+            let root = hex_of(&v["merkle_root"])?;
+            let txids = v["txids"]
+                .as_array()
+                .with_context(|| format!("{label}: no txids"))?
+                .iter()
+                .map(hex_of)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok((label, txids, root))
+        })
+        .collect()
+}
+
+fn merkle_checks(t: &mut Tally, level: Platform, blocks: &[Block]) {
+    let backend = CpuBackend { platform: level };
+    let mut scratch = RootScratch::default();
+    for (label, txids, root) in blocks {
+        let result = match scratch.root_with(&backend, 1, txids) {
+            Err(e) => Err(e.to_string()),
+            Ok(Some((got, _))) if &got == root => Ok(format!("root of {} txids", txids.len())),
+            Ok(Some(_)) => Err("wrong Merkle root".to_string()),
+            Ok(None) => Err("no root".to_string()),
+        };
+        t.record(&format!("{} merkle {label}", level.name()), result);
+    }
+}
 
 pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`verify` is not implemented yet")
+    let headers = chain::parse_headers(HEADERS).context("embedded mainnet headers")?;
+    anyhow::ensure!(
+        headers.len() == HEADER_COUNT,
+        "embedded mainnet headers: {} records, expected {HEADER_COUNT}",
+        headers.len()
+    );
+    let blocks = parse_blocks()?;
+
+    let mut t = Tally::default();
+    nist_checks(&mut t)?;
+    for &level in Platform::ALL {
+        if let Err(why) = level.availability() {
+            println!("skip  {}: {why}", level.name());
+            continue;
+        }
+        for kernel in Kernel::ALL {
+            t.record(
+                &format!("{} {}", level.name(), kernel.name()),
+                emulate::verify(level, kernel),
+            );
+        }
+        chain_checks(&mut t, level, &headers);
+        merkle_checks(&mut t, level, &blocks);
+    }
+    if t.failed == 0 {
+        println!("{} checks passed", t.run);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} of {} checks failed", t.failed, t.run);
+        Ok(ExitCode::FAILURE)
+    }
 }

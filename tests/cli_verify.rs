@@ -1,0 +1,53 @@
+//! `verify` and `backends` through the built binary.
+
+use std::process::Command;
+
+use micromine::backend::cpu::Platform;
+
+fn micromine(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn verify_passes_on_every_available_level() {
+    let out = micromine(&["verify"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    for line in [
+        "NIST SHA-256 ShortMsg",
+        "NIST SHA-256 LongMsg",
+        "NIST SHA-256 Monte",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok    {line}")),
+            "{line}\n{stdout}"
+        );
+    }
+    for level in Platform::ALL.iter().filter(|p| p.availability().is_ok()) {
+        for check in ["chain:", "chain, header 5000", "merkle block 277647"] {
+            let want = format!("ok    {} {check}", level.name());
+            assert!(stdout.contains(&want), "{want}\n{stdout}");
+        }
+    }
+    assert!(stdout.trim_end().ends_with("checks passed"), "{stdout}");
+}
+
+#[test]
+fn backends_json_lists_scalar_and_gpu() {
+    let out = micromine(&["backends", "--json"]);
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).cloned();
+    let scalar = row("scalar").expect("a scalar row");
+    assert_eq!(scalar["available"], true);
+    assert_eq!(scalar["kind"], "cpu");
+    assert_eq!(scalar["lanes"], 1);
+    let gpu = row("gpu").expect("a gpu row");
+    assert_eq!(gpu["kind"], "gpu");
+    assert_eq!(rows.len(), Platform::ALL.len() + 1);
+    assert_eq!(rows.iter().filter(|r| r["default"] == true).count(), 1);
+}
