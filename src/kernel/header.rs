@@ -164,6 +164,117 @@ pub fn target_from_compact(bits: u32) -> Result<Target, CompactError> {
     Ok(Target(t))
 }
 
+/// Mainnet proof-of-work limit, Bitcoin Core's `powLimit`: 2^224 - 1. Its
+/// compact form is 0x1d00ffff, the genesis difficulty.
+pub const POW_LIMIT: Target = {
+    let mut t = [0xff; 32];
+    t[28] = 0;
+    t[29] = 0;
+    t[30] = 0;
+    t[31] = 0;
+    Target(t)
+};
+
+impl Ord for Target {
+    /// Numeric order of the 256-bit values (not the byte order of the array).
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.iter().rev().cmp(other.0.iter().rev())
+    }
+}
+
+impl PartialOrd for Target {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Target {
+    fn limbs(&self) -> [u64; 4] {
+        std::array::from_fn(|i| {
+            u64::from_le_bytes(self.0[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        })
+    }
+
+    fn from_limbs(limbs: [u64; 4]) -> Target {
+        let mut t = [0u8; 32];
+        for (chunk, limb) in t.chunks_exact_mut(8).zip(limbs) {
+            chunk.copy_from_slice(&limb.to_le_bytes());
+        }
+        Target(t)
+    }
+
+    /// `self * mul / div`, rounding down, saturating at 2^256 - 1 when the
+    /// quotient does not fit. The product keeps a fifth limb so no carry is
+    /// lost; Core's `arith_uint256` would wrap instead, which no valid target
+    /// times a clamped timespan (< 2^23) can reach.
+    pub fn mul_div(&self, mul: u64, div: u64) -> Target {
+        assert!(div != 0, "division by zero");
+        let mut wide = [0u64; 5];
+        let mut carry = 0u128;
+        for (w, limb) in wide.iter_mut().zip(self.limbs()) {
+            let p = limb as u128 * mul as u128 + carry;
+            *w = p as u64;
+            carry = p >> 64;
+        }
+        wide[4] = carry as u64;
+        let mut rem = 0u128;
+        for w in wide.iter_mut().rev() {
+            let cur = (rem << 64) | *w as u128;
+            *w = (cur / div as u128) as u64;
+            rem = cur % div as u128;
+        }
+        if wide[4] != 0 {
+            return Target::MAX;
+        }
+        Target::from_limbs([wide[0], wide[1], wide[2], wide[3]])
+    }
+}
+
+/// Why an nBits value is not acceptable in a mainnet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BitsError {
+    #[error(transparent)]
+    Compact(#[from] CompactError),
+    #[error("nBits {0:#010x} encodes a target above the proof-of-work limit")]
+    AboveLimit(u32),
+}
+
+/// The target a mainnet header's nBits stands for, with the checks of Core's
+/// `CheckProofOfWork`: a valid compact encoding, non-zero, at most the limit.
+pub fn pow_target(bits: u32) -> Result<Target, BitsError> {
+    let target = target_from_compact(bits)?;
+    if target > POW_LIMIT {
+        return Err(BitsError::AboveLimit(bits));
+    }
+    Ok(target)
+}
+
+/// Blocks per difficulty period.
+pub const RETARGET_INTERVAL: u64 = 2016;
+
+/// Seconds a period should last: two weeks.
+pub const TARGET_TIMESPAN: i64 = 14 * 24 * 60 * 60;
+
+/// The nBits required at a retarget height, as Core's
+/// `CalculateNextWorkRequired`: `last_bits` and `last_time` are those of the
+/// period's last header (height h-1), `first_time` that of its first header
+/// (height h-2016). Measuring from the first header rather than the last one
+/// of the previous period skips one block interval: Core keeps that quirk
+/// (the "time warp") as consensus, so this does too.
+pub fn next_retarget_bits(
+    last_bits: u32,
+    first_time: u32,
+    last_time: u32,
+) -> Result<u32, BitsError> {
+    let actual =
+        (last_time as i64 - first_time as i64).clamp(TARGET_TIMESPAN / 4, TARGET_TIMESPAN * 4);
+    let old = target_from_compact(last_bits)?;
+    let new = old
+        .mul_div(actual as u64, TARGET_TIMESPAN as u64)
+        .min(POW_LIMIT);
+    Ok(new.to_compact())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +310,86 @@ mod tests {
         assert_eq!(
             target_from_compact(0x1d000000),
             Err(CompactError::Zero(0x1d000000))
+        );
+    }
+
+    #[test]
+    fn pow_limit_is_genesis_difficulty() {
+        assert_eq!(POW_LIMIT.to_compact(), 0x1d00ffff);
+        assert!(pow_target(0x1d00ffff).is_ok());
+        // The smallest target above the limit that compact form can express.
+        assert_eq!(
+            pow_target(0x1d010000),
+            Err(BitsError::AboveLimit(0x1d010000))
+        );
+        assert_eq!(
+            pow_target(0x207fffff),
+            Err(BitsError::AboveLimit(0x207fffff))
+        );
+    }
+
+    #[test]
+    fn target_order_is_numeric() {
+        let small = target_from_compact(0x1b0404cb).unwrap();
+        let big = target_from_compact(0x1d00ffff).unwrap();
+        assert!(small < big);
+        assert!(Target([0xff; 32]) > big);
+        let mut low_byte = [0u8; 32];
+        low_byte[0] = 0xff;
+        let mut high_byte = [0u8; 32];
+        high_byte[31] = 0x01;
+        assert!(Target(low_byte) < Target(high_byte));
+    }
+
+    #[test]
+    fn mul_div_keeps_carries() {
+        let t = Target::MAX;
+        assert_eq!(t.mul_div(4, 4), Target::MAX);
+        assert_eq!(t.mul_div(5, 4), Target::MAX);
+        let half = t.mul_div(1, 2);
+        assert_eq!(half.0[31], 0x7f);
+        assert!(half.0[..31].iter().all(|&b| b == 0xff));
+        let one = Target::from_limbs([1, 0, 0, 0]);
+        assert_eq!(
+            one.mul_div(u64::MAX, 1),
+            Target::from_limbs([u64::MAX, 0, 0, 0])
+        );
+        assert_eq!(
+            Target::from_limbs([0, 0, 0, 1]).mul_div(3, 2),
+            Target::from_limbs([0, 0, 1 << 63, 1])
+        );
+    }
+
+    // Vectors from Bitcoin Core's src/test/pow_tests.cpp (real mainnet
+    // periods): no clamp, the limit, the /4 clamp and the x4 clamp.
+    #[test]
+    fn retarget_matches_core_vectors() {
+        assert_eq!(
+            next_retarget_bits(0x1d00ffff, 1261130161, 1262152739),
+            Ok(0x1d00d86a)
+        );
+        assert_eq!(
+            next_retarget_bits(0x1d00ffff, 1231006505, 1233061996),
+            Ok(0x1d00ffff)
+        );
+        assert_eq!(
+            next_retarget_bits(0x1c05a3f4, 1279008237, 1279297671),
+            Ok(0x1c0168fd)
+        );
+        assert_eq!(
+            next_retarget_bits(0x1c387f6f, 1263163443, 1269211443),
+            Ok(0x1d00e1fd)
+        );
+    }
+
+    #[test]
+    fn retarget_clamps_backwards_time() {
+        // A last header older than the first still only quarters the target.
+        let quartered = next_retarget_bits(0x1c05a3f4, 1279297671, 1279008237);
+        assert_eq!(quartered, Ok(0x1c0168fd));
+        assert_eq!(
+            next_retarget_bits(0x1d80ffff, 0, 1),
+            Err(BitsError::Compact(CompactError::Negative(0x1d80ffff)))
         );
     }
 }

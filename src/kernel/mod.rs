@@ -1,6 +1,7 @@
 //! WHAT is computed: backend-independent kernels and their data types.
 //! Nothing here knows about threads, timing or reports.
 
+pub mod chain;
 pub mod duco;
 pub mod header;
 pub mod merkle;
