@@ -244,7 +244,8 @@ fn search_one_block(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mu
     tail[digits] = 0x80;
     let bit_len = ((PREFIX_LEN + digits) * 8) as u64;
     tail[16..24].copy_from_slice(&bit_len.to_be_bytes());
-    let word = |t: &[u8; 24], i: usize| u32::from_be_bytes(t[4 * i..4 * i + 4].try_into().expect("4"));
+    let word =
+        |t: &[u8; 24], i: usize| u32::from_be_bytes(t[4 * i..4 * i + 4].try_into().expect("4"));
     let mut n = start;
     loop {
         let mut w = [0u32; 16];
@@ -294,9 +295,18 @@ mod tests {
         let lh = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
         let eh = "d0beba883d7e8cd119ea2b0e09b78f60f29e0968";
         assert!(DucoJob::new(lh, eh, 10).is_ok());
-        assert!(matches!(DucoJob::new(&lh[1..], eh, 10), Err(DucoError::BadLastHash(_))));
-        assert!(matches!(DucoJob::new(lh, "zz", 10), Err(DucoError::BadExpectedHash(_))));
-        assert!(matches!(DucoJob::new(lh, eh, 0), Err(DucoError::BadDifficulty(0))));
+        assert!(matches!(
+            DucoJob::new(&lh[1..], eh, 10),
+            Err(DucoError::BadLastHash(_))
+        ));
+        assert!(matches!(
+            DucoJob::new(lh, "zz", 10),
+            Err(DucoError::BadExpectedHash(_))
+        ));
+        assert!(matches!(
+            DucoJob::new(lh, eh, 0),
+            Err(DucoError::BadDifficulty(0))
+        ));
         let job = DucoJob::new(lh, eh, 10).unwrap();
         assert!(search(&Prepared::new(&job), 0..1002).is_err());
     }

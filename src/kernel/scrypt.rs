@@ -13,7 +13,11 @@ use crate::kernel::search::{SearchError, SearchOutcome, check_range};
 use crate::kernel::sha256;
 
 /// Litecoin's (and Dogecoin's) scrypt cost parameters.
-pub const LITECOIN: Params = Params { n: 1024, r: 1, p: 1 };
+pub const LITECOIN: Params = Params {
+    n: 1024,
+    r: 1,
+    p: 1,
+};
 
 /// Scratchpad bytes one Litecoin lane needs (128 KiB).
 pub const LITECOIN_LANE_BYTES: u64 = LITECOIN.lane_bytes();
@@ -322,7 +326,10 @@ pub fn scrypt(
 /// compared with the target as a little-endian integer). `scratch` must be
 /// built for [`LITECOIN`].
 pub fn pow_hash(header: &[u8; HEADER_LEN], scratch: &mut Scratch) -> [u8; 32] {
-    assert_eq!(scratch.params, LITECOIN, "scratch built for other parameters");
+    assert_eq!(
+        scratch.params, LITECOIN,
+        "scratch built for other parameters"
+    );
     let mut out = [0u8; 32];
     scrypt_into(header, header, scratch, &mut out).expect("32 bytes is a valid length");
     out
@@ -384,10 +391,26 @@ mod tests {
     fn bad_params_are_rejected() {
         for p in [
             Params { n: 0, r: 1, p: 1 },
-            Params { n: 1000, r: 1, p: 1 },
-            Params { n: 1024, r: 0, p: 1 },
-            Params { n: 1024, r: 1, p: 0 },
-            Params { n: 1 << 16, r: 1, p: 1 },
+            Params {
+                n: 1000,
+                r: 1,
+                p: 1,
+            },
+            Params {
+                n: 1024,
+                r: 0,
+                p: 1,
+            },
+            Params {
+                n: 1024,
+                r: 1,
+                p: 0,
+            },
+            Params {
+                n: 1 << 16,
+                r: 1,
+                p: 1,
+            },
         ] {
             assert!(p.validate().is_err(), "{p:?}");
         }
