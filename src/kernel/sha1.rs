@@ -50,8 +50,8 @@ pub fn next_word(w: &mut [u32; 16], t: usize) -> u32 {
 /// where the last one stopped.
 #[inline(always)]
 pub fn rounds_range(s: &mut [u32; 5], w: &mut [u32; 16], from: usize, to: usize) {
-    for t in from..to.min(16) {
-        round(s, t, w[t]);
+    for (t, &v) in w.iter().enumerate().take(to.min(16)).skip(from) {
+        round(s, t, v);
     }
     for t in from.max(16)..to {
         let v = next_word(w, t);
