@@ -2,7 +2,9 @@
 //! spill into a second SHA-1 block) against the naive search, and jobs whose
 //! answer sits at the very end of the range.
 
-use micromine::kernel::duco::{self, DucoJob, Prepared, duco_hash, search, search_naive};
+use micromine::kernel::duco::{
+    self, DucoJob, LANES, Prepared, duco_hash, search, search_naive, search_scalar,
+};
 use sha1::{Digest, Sha1};
 
 const JOBS: &str = concat!(
@@ -151,4 +153,21 @@ fn split_ranges_merge_to_the_whole() {
     }
     assert_eq!(merged, search(&p, job.full_range()).unwrap());
     assert_eq!(merged.hits, vec![777]);
+}
+
+/// Every lane position and every short final group: ranges of each length
+/// up to three lane groups, with the answer at each place inside them.
+#[test]
+fn lanes_find_the_answer_in_every_position() {
+    let base = 1_234u64;
+    for len in 1..=3 * LANES as u64 {
+        for offset in 0..len {
+            let job = job_answered_by(LAST, base + offset, 100);
+            let p = Prepared::new(&job);
+            let range = base..base + len;
+            let found = search(&p, range.clone()).unwrap();
+            assert_eq!(found.hits, vec![base + offset], "len {len} offset {offset}");
+            assert_eq!(found, search_scalar(&p, range).unwrap());
+        }
+    }
 }

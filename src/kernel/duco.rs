@@ -182,8 +182,25 @@ fn first_with_digits(digits: usize) -> u64 {
     }
 }
 
-/// Every n in `range` that solves the prepared job.
+/// Every n in `range` that solves the prepared job, [`LANES`] candidates at
+/// a time.
 pub fn search(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, DucoError> {
+    search_with(p, range, search_one_block_lanes)
+}
+
+/// Every n in `range` that solves the prepared job, one candidate at a time:
+/// the reference the lane version is checked against.
+pub fn search_scalar(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, DucoError> {
+    search_with(p, range, search_one_block)
+}
+
+type OneBlock = fn(&Prepared, u64, u64, usize, &mut Vec<u64>);
+
+fn search_with(
+    p: &Prepared,
+    range: Range<u64>,
+    one_block: OneBlock,
+) -> Result<DucoOutcome, DucoError> {
     p.job.check_range(&range)?;
     let mut out = DucoOutcome::default();
     let mut start = range.start;
@@ -192,7 +209,7 @@ pub fn search(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, DucoError>
         let digits = digit_count(start);
         let end = range.end.min(first_with_digits(digits + 1).max(start + 1));
         if digits <= ONE_BLOCK_DIGITS {
-            search_one_block(p, start, end, digits, &mut out.hits);
+            one_block(p, start, end, digits, &mut out.hits);
         } else {
             for n in start..end {
                 if p.prefix.finish(itoa_buf(n).text()) == p.job.expected {
@@ -233,25 +250,45 @@ fn itoa_buf(mut n: u64) -> DigitBuf {
     }
 }
 
-/// Searches `start..end`, all of whose numbers have `digits` (<= 15) digits,
-/// with the message in one block: the digits are counted up in place like an
-/// odometer instead of being formatted for every n.
-fn search_one_block(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mut Vec<u64>) {
-    // Message bytes 40..64: digits, 0x80, zeros, then the 64-bit bit length.
+/// Message bytes 40..64 for `n` of `digits` (<= 15) digits: the digits,
+/// 0x80, zeros, then the 64-bit bit length.
+fn first_tail(n: u64, digits: usize) -> [u8; 24] {
     let mut tail = [0u8; 24];
-    let first = itoa_buf(start);
-    tail[..digits].copy_from_slice(first.text());
+    tail[..digits].copy_from_slice(itoa_buf(n).text());
     tail[digits] = 0x80;
     let bit_len = ((PREFIX_LEN + digits) * 8) as u64;
     tail[16..24].copy_from_slice(&bit_len.to_be_bytes());
-    let word =
-        |t: &[u8; 24], i: usize| u32::from_be_bytes(t[4 * i..4 * i + 4].try_into().expect("4"));
+    tail
+}
+
+/// Counts the digits in `tail` up by one, like an odometer. The caller never
+/// steps past the last number with this many digits, so no carry leaves them.
+#[inline(always)]
+fn step(tail: &mut [u8; 24], digits: usize) {
+    let mut i = digits - 1;
+    while tail[i] == b'9' {
+        tail[i] = b'0';
+        i -= 1;
+    }
+    tail[i] += 1;
+}
+
+#[inline(always)]
+fn tail_word(t: &[u8; 24], i: usize) -> u32 {
+    u32::from_be_bytes(t[4 * i..4 * i + 4].try_into().expect("4 bytes"))
+}
+
+/// Searches `start..end`, all of whose numbers have `digits` (<= 15) digits,
+/// with the message in one block: the digits are counted up in place instead
+/// of being formatted for every n.
+fn search_one_block(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mut Vec<u64>) {
+    let mut tail = first_tail(start, digits);
     let mut n = start;
     loop {
         let mut w = [0u32; 16];
         w[..10].copy_from_slice(&p.prefix_words);
         for i in 0..6 {
-            w[10 + i] = word(&tail, i);
+            w[10 + i] = tail_word(&tail, i);
         }
         let mut s = p.state10;
         sha1::rounds_range(&mut s, &mut w, 10, 76);
@@ -266,13 +303,84 @@ fn search_one_block(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mu
         if n == end {
             return;
         }
-        // The range never crosses a digit-count boundary, so no carry leaves the digits.
-        let mut i = digits - 1;
-        while tail[i] == b'9' {
-            tail[i] = b'0';
-            i -= 1;
+        step(&mut tail, digits);
+    }
+}
+
+/// Candidates hashed side by side by [`search`].
+pub const LANES: usize = 8;
+
+/// One SHA-1 round on `LANES` independent states (structure of arrays, so
+/// the compiler can keep each line in one vector register).
+#[inline(always)]
+fn round_lanes(s: &mut [[u32; LANES]; 5], t: usize, w: &[u32; LANES]) {
+    for l in 0..LANES {
+        let (a, b, c, d, e) = (s[0][l], s[1][l], s[2][l], s[3][l], s[4][l]);
+        let f = match t / 20 {
+            0 => (b & c) | (!b & d),
+            2 => (b & c) | (b & d) | (c & d),
+            _ => b ^ c ^ d,
+        };
+        let tmp = a
+            .rotate_left(5)
+            .wrapping_add(f)
+            .wrapping_add(e)
+            .wrapping_add(sha1::K[t / 20])
+            .wrapping_add(w[l]);
+        s[4][l] = d;
+        s[3][l] = c;
+        s[2][l] = b.rotate_left(30);
+        s[1][l] = a;
+        s[0][l] = tmp;
+    }
+}
+
+/// [`search_one_block`] on `LANES` consecutive candidates at a time; a
+/// shorter last group repeats its final candidate in the spare lanes.
+// Lane and word indices address several arrays at once; iterators would hide that.
+#[allow(clippy::needless_range_loop)]
+fn search_one_block_lanes(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mut Vec<u64>) {
+    let mut tail = first_tail(start, digits);
+    let mut n = start;
+    while n < end {
+        let count = ((end - n) as usize).min(LANES);
+        // w[t][lane] for t in 10..16; words 0..9 are the prefix, already absorbed.
+        let mut w = [[0u32; LANES]; 16];
+        for l in 0..LANES {
+            for i in 0..6 {
+                w[10 + i][l] = tail_word(&tail, i);
+            }
+            if l + 1 < count {
+                step(&mut tail, digits);
+            }
         }
-        tail[i] += 1;
+        for (t, word) in p.prefix_words.iter().enumerate() {
+            w[t] = [*word; LANES];
+        }
+        let mut s: [[u32; LANES]; 5] = std::array::from_fn(|i| [p.state10[i]; LANES]);
+        for t in 10..16 {
+            let wt = w[t];
+            round_lanes(&mut s, t, &wt);
+        }
+        for t in 16..76 {
+            let mut wt = [0u32; LANES];
+            for (l, v) in wt.iter_mut().enumerate() {
+                *v = (w[(t + 13) & 15][l] ^ w[(t + 8) & 15][l] ^ w[(t + 2) & 15][l] ^ w[t & 15][l])
+                    .rotate_left(1);
+            }
+            w[t & 15] = wt;
+            round_lanes(&mut s, t, &wt);
+        }
+        // a75 alone fixes the last digest word: only a lane matching it can be a hit.
+        for l in 0..count {
+            if s[0][l] == p.a75 && p.check(n + l as u64) {
+                hits.push(n + l as u64);
+            }
+        }
+        n += count as u64;
+        if n < end {
+            step(&mut tail, digits);
+        }
     }
 }
 
