@@ -4,6 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use micromine::backend::coins::DucoLevel;
 use micromine::kernel::duco::{self, DucoJob};
 use micromine::kernel::header::{HEADER_LEN, Target};
 use micromine::kernel::scrypt::{self, LITECOIN, Scratch, ScryptJob};
@@ -20,18 +21,13 @@ fn duco_s1(c: &mut Criterion) {
     let job = DucoJob::new(LAST_HASH, &hex::encode(expected), 10_000).unwrap();
     let p = duco::Prepared::new(&job);
     let range = start..start + span;
-    assert_eq!(duco::search(&p, range.clone()).unwrap().hits, vec![answer]);
-    assert_eq!(
-        duco::search_scalar(&p, range.clone()).unwrap().hits,
-        vec![answer]
-    );
     group.throughput(Throughput::Elements(span));
-    group.bench_with_input(BenchmarkId::new("portable-lanes", span), &range, |b, r| {
-        b.iter(|| duco::search(black_box(&p), r.clone()).unwrap())
-    });
-    group.bench_with_input(BenchmarkId::new("portable-scalar", span), &range, |b, r| {
-        b.iter(|| duco::search_scalar(black_box(&p), r.clone()).unwrap())
-    });
+    for level in DucoLevel::ALL.iter().copied().filter(|l| l.is_available()) {
+        assert_eq!(level.search(&p, range.clone()).unwrap().hits, vec![answer]);
+        group.bench_with_input(BenchmarkId::new(level.name(), span), &range, |b, r| {
+            b.iter(|| level.search(black_box(&p), r.clone()).unwrap())
+        });
+    }
     group.finish();
 }
 
@@ -53,7 +49,7 @@ fn scrypt_ltc(c: &mut Criterion) {
     job.target = Target([0; 32]);
     let lanes = 64u64;
     group.throughput(Throughput::Elements(lanes));
-    group.bench_with_input(BenchmarkId::new("portable", lanes), &lanes, |b, &n| {
+    group.bench_with_input(BenchmarkId::new("scalar", lanes), &lanes, |b, &n| {
         b.iter(|| scrypt::search(black_box(&job), 0..n, &mut scratch).unwrap())
     });
     group.finish();

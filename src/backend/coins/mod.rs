@@ -3,7 +3,10 @@
 //! across threads, the scrypt lane plan that respects a device's memory,
 //! and the checks that must pass before any timing counts.
 
+pub mod duco_levels;
 pub mod verify;
+
+pub use duco_levels::DucoLevel;
 
 use std::ops::Range;
 
@@ -120,13 +123,14 @@ pub fn duco_search(
     threads: usize,
 ) -> Result<DucoOutcome, DucoError> {
     p.job.check_range(&range)?;
+    let level = DucoLevel::detect();
     if threads <= 1 {
-        return duco::search(p, range);
+        return level.search(p, range);
     }
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = split(range, threads)
             .into_iter()
-            .map(|r| s.spawn(move || duco::search(p, r)))
+            .map(|r| s.spawn(move || level.search(p, r)))
             .collect();
         handles
             .into_iter()
@@ -178,6 +182,7 @@ pub struct CoinWorkload {
     range: Range<u64>,
     cursor: u64,
     duco: duco::Prepared,
+    duco_level: DucoLevel,
     scrypt_job: ScryptJob,
     scratch: Option<Scratch>,
 }
@@ -204,6 +209,7 @@ impl CoinWorkload {
             cursor: range.start,
             range,
             duco: duco::Prepared::new(&job),
+            duco_level: DucoLevel::detect(),
             // A zero target is never met: the search does its full work.
             scrypt_job: ScryptJob {
                 header,
@@ -228,7 +234,10 @@ impl CoinWorkload {
         self.cursor = end;
         match self.kernel {
             CoinKernel::DucoS1 => {
-                let out = duco::search(&self.duco, range).expect("range inside the job");
+                let out = self
+                    .duco_level
+                    .search(&self.duco, range)
+                    .expect("range inside the job");
                 std::hint::black_box(&out);
                 out.hashed
             }
