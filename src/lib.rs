@@ -7,5 +7,6 @@
 
 pub mod backend;
 pub mod bench;
+pub mod economics;
 pub mod export;
 pub mod kernel;

@@ -1,3 +1,9 @@
 //! Report schema and writers.
 
+pub mod chart;
+pub mod comparison;
+pub mod load;
+pub mod markdown;
+pub mod noise;
 pub mod report;
+pub mod units;
