@@ -4,10 +4,11 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use micromine::backend::coins::DucoLevel;
+use micromine::backend::coins::verify::litecoin_genesis;
+use micromine::backend::coins::{DucoLevel, ScryptLevel, ScryptWorker};
 use micromine::kernel::duco::{self, DucoJob};
-use micromine::kernel::header::{HEADER_LEN, Target};
-use micromine::kernel::scrypt::{self, LITECOIN, Scratch, ScryptJob};
+use micromine::kernel::header::{Header, Target, target_from_compact};
+use micromine::kernel::scrypt::ScryptJob;
 
 const LAST_HASH: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 
@@ -34,24 +35,33 @@ fn duco_s1(c: &mut Criterion) {
 fn scrypt_ltc(c: &mut Criterion) {
     let mut group = c.benchmark_group("scrypt");
     group.sample_size(10);
-    // A header with an unreachable target: every nonce is hashed, none hits.
-    let mut header = [0u8; HEADER_LEN];
-    header[0] = 2;
-    let mut job = ScryptJob {
-        header,
+    // Verification before timing: the genesis nonce is found at every level.
+    let g = litecoin_genesis();
+    let header = Header::from_bytes(&g.header);
+    let genesis = ScryptJob {
+        header: g.header,
+        target: target_from_compact(header.bits).unwrap(),
+    };
+    let nonce = header.nonce as u64;
+    // The timed job has an unreachable target: every nonce is hashed, none hits.
+    let job = ScryptJob {
+        header: g.header,
         target: Target([0; 32]),
     };
-    let mut scratch = Scratch::new(LITECOIN).unwrap();
-    // Verification before timing: with the easiest target every nonce hits.
-    job.target = Target::MAX;
-    let all = scrypt::search(&job, 0..4, &mut scratch).unwrap();
-    assert_eq!(all.hits, vec![0, 1, 2, 3]);
-    job.target = Target([0; 32]);
-    let lanes = 64u64;
-    group.throughput(Throughput::Elements(lanes));
-    group.bench_with_input(BenchmarkId::new("scalar", lanes), &lanes, |b, &n| {
-        b.iter(|| scrypt::search(black_box(&job), 0..n, &mut scratch).unwrap())
-    });
+    let batch = 64u64;
+    group.throughput(Throughput::Elements(batch));
+    for level in ScryptLevel::ALL
+        .iter()
+        .copied()
+        .filter(|l| l.is_available())
+    {
+        let mut worker = ScryptWorker::new(level);
+        let found = worker.search(&genesis, nonce - 20..nonce + 4).unwrap();
+        assert_eq!(found.hits, vec![header.nonce], "{}", level.name());
+        group.bench_with_input(BenchmarkId::new(level.name(), batch), &batch, |b, &n| {
+            b.iter(|| worker.search(black_box(&job), 0..n).unwrap())
+        });
+    }
     group.finish();
 }
 

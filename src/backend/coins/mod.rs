@@ -4,9 +4,11 @@
 //! and the checks that must pass before any timing counts.
 
 pub mod duco_levels;
+pub mod scrypt_levels;
 pub mod verify;
 
 pub use duco_levels::DucoLevel;
+pub use scrypt_levels::{ScryptLevel, ScryptWorker};
 
 use std::ops::Range;
 
@@ -144,8 +146,8 @@ pub fn duco_search(
     Ok(total)
 }
 
-/// Litecoin scrypt search of `range` on `lanes` workers, each with its own
-/// 128 KiB scratchpad allocated once.
+/// Litecoin scrypt search of `range` on `lanes` workers at the best level,
+/// each with its own scratchpads allocated once.
 pub fn scrypt_search(
     job: &ScryptJob,
     range: Range<u64>,
@@ -184,7 +186,7 @@ pub struct CoinWorkload {
     duco: duco::Prepared,
     duco_level: DucoLevel,
     scrypt_job: ScryptJob,
-    scratch: Option<Scratch>,
+    scrypt: Option<ScryptWorker>,
 }
 
 /// The real Duino-Coin job's previous hash with an expected hash that no n
@@ -215,11 +217,9 @@ impl CoinWorkload {
                 header,
                 target: Target([0; 32]),
             },
-            scratch: match kernel {
+            scrypt: match kernel {
                 CoinKernel::DucoS1 => None,
-                CoinKernel::Scrypt => {
-                    Some(Scratch::new(LITECOIN).expect("Litecoin parameters are valid"))
-                }
+                CoinKernel::Scrypt => Some(ScryptWorker::new(ScryptLevel::detect())),
             },
         }
     }
@@ -242,9 +242,10 @@ impl CoinWorkload {
                 out.hashed
             }
             CoinKernel::Scrypt => {
-                let scratch = self.scratch.as_mut().expect("scrypt workload has scratch");
-                let out =
-                    scrypt::search(&self.scrypt_job, range, scratch).expect("range inside 0..2^32");
+                let worker = self.scrypt.as_mut().expect("scrypt workload has a worker");
+                let out = worker
+                    .search(&self.scrypt_job, range)
+                    .expect("range inside 0..2^32");
                 std::hint::black_box(&out);
                 out.hashed
             }
