@@ -1,7 +1,164 @@
+//! `micromine run`: benchmarks kernels for device profiles and writes one
+//! JSON report per profile.
+
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::RunArgs;
+use anyhow::{Context, bail};
 
-pub fn run(_args: &RunArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`run` is not implemented yet")
+use crate::cli::{KernelArg, RunArgs};
+use micromine::backend::cpu::Platform;
+use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
+use micromine::profile::calibrate::measure_host_clock;
+use micromine::profile::emulate::{self, EmulateOptions, Kernel};
+use micromine::profile::{self, Profile};
+
+pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if !(args.duration.is_finite() && args.duration > 0.0) {
+        bail!(
+            "--duration must be a positive number of seconds, got {}",
+            args.duration
+        );
+    }
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let mut profiles: Vec<Profile> = Vec::new();
+    let names = if args.profiles.is_empty() {
+        vec!["host".to_string()]
+    } else {
+        args.profiles.clone()
+    };
+    for name in &names {
+        for p in profile::resolve(name)? {
+            if p.is_reference() {
+                bail!(
+                    "profile `{}` is a reference row (published figures, shown by `micromine profiles`); it cannot be run",
+                    p.name
+                );
+            }
+            if !profiles.iter().any(|q| q.name == p.name) {
+                profiles.push(p);
+            }
+        }
+    }
+    let opts = EmulateOptions {
+        kernels: kernels(args.kernel),
+        threads: args.threads,
+        duration: Duration::from_secs_f64(args.duration),
+        power_cap_w: args.power_cap,
+        duty: args.duty,
+        host_level: host_level(&args.backend)?,
+    };
+    emulate::check(&profiles, &opts)?;
+
+    let clock = measure_host_clock().context("measuring the host clock")?;
+    eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating output directory {}", args.out.display()))?;
+    let host = host_info();
+    for p in &profiles {
+        let run = emulate::run_profile(p, &opts, clock, |line| eprintln!("{line}"))?;
+        let report = Report {
+            schema: SCHEMA.to_string(),
+            profile: ProfileInfo {
+                name: p.name.clone(),
+                description: p.description.clone(),
+                parameters: run.parameters,
+            },
+            host: host.clone(),
+            started_unix: run.started_unix,
+            interrupted: false,
+            results: run.results,
+        };
+        let path = args.out.join(format!("{}.json", p.name));
+        write_atomic(&path, &serde_json::to_string_pretty(&report)?)?;
+        print_summary(&report, &path);
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        if report.results.iter().any(|r| !r.verified) {
+            eprintln!("a backend failed verification; see {}", path.display());
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kernels(k: KernelArg) -> Vec<Kernel> {
+    match k {
+        KernelArg::Sha256d => vec![Kernel::Sha256d],
+        KernelArg::Headers => vec![Kernel::Headers],
+        KernelArg::Merkle => vec![Kernel::Merkle],
+        KernelArg::All => Kernel::ALL.to_vec(),
+    }
+}
+
+/// The CPU level the host profile runs; emulated profiles take theirs
+/// from their ISA class.
+fn host_level(backend: &str) -> anyhow::Result<Option<Platform>> {
+    match backend {
+        "simd" | "all" => Ok(None),
+        "scalar" => Ok(Some(Platform::Portable)),
+        name => match Platform::from_name(name) {
+            Some(p) => match p.force() {
+                Some(p) => Ok(Some(p)),
+                None => bail!("--backend {name}: this CPU cannot run it"),
+            },
+            None => bail!("--backend {name}: not a CPU level (profile runs use CPU levels)"),
+        },
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+fn print_summary(report: &Report, path: &Path) {
+    for r in &report.results {
+        match &r.emulation {
+            Some(e) => eprintln!(
+                "  {:<8} {:<7} host {:>12.0}  device {:>12.0}  target {:>12.0}  achieved {:>12.0} {}  duty {:.3}  {:.3} W  {:.3e} J/T",
+                r.kernel,
+                r.backend,
+                e.host_rate,
+                e.device_full_rate,
+                e.target_rate,
+                e.achieved_rate,
+                r.rate.unit,
+                e.duty,
+                e.power_w,
+                e.joules_per_tera
+            ),
+            None => eprintln!("  {:<8} {:<7} {}", r.kernel, r.backend, r.verification),
+        }
+    }
+    eprintln!("wrote {}", path.display());
+}
+
+fn host_info() -> HostInfo {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split(':').nth(1))
+        })
+        .map_or_else(|| "unknown".to_string(), |s| s.trim().to_string());
+    HostInfo {
+        cpu_model,
+        cpu_features: Platform::ALL
+            .iter()
+            .filter(|p| p.availability().is_ok())
+            .map(|p| p.name().to_string())
+            .collect(),
+        logical_cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        micromine_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: None,
+    }
 }

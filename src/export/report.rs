@@ -113,6 +113,12 @@ pub struct Emulation {
     pub host_energy_j: Option<f64>,
     /// Why host energy is absent, or which counter it came from.
     pub host_energy_note: String,
+    /// The part of `power_w` that mining adds over the device's idle draw, in watts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marginal_power_w: Option<f64>,
+    /// Caveats for this result: backend fallbacks, a host too slow to reach the target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Host-to-device conversion for one ISA class.
