@@ -59,6 +59,39 @@ impl CoinKernel {
     }
 }
 
+/// Which of a coin kernel's levels a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CoinLevel {
+    /// One hash at a time: for scalar devices and `--backend scalar`.
+    Scalar,
+    /// The best level this CPU runs.
+    Best,
+}
+
+impl CoinLevel {
+    pub fn duco(self) -> DucoLevel {
+        match self {
+            CoinLevel::Scalar => DucoLevel::Scalar,
+            CoinLevel::Best => DucoLevel::detect(),
+        }
+    }
+
+    pub fn scrypt(self) -> ScryptLevel {
+        match self {
+            CoinLevel::Scalar => ScryptLevel::Scalar,
+            CoinLevel::Best => ScryptLevel::detect(),
+        }
+    }
+
+    /// The level name `kernel` runs at, for reports.
+    pub fn name_for(self, kernel: CoinKernel) -> &'static str {
+        match kernel {
+            CoinKernel::DucoS1 => self.duco().name(),
+            CoinKernel::Scrypt => self.scrypt().name(),
+        }
+    }
+}
+
 /// How many workers a memory budget allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LanePlan {
@@ -197,7 +230,13 @@ const TIMED_EXPECTED: &str = "d0beba883d7e8cd119ea2b0e09b78f60f29e0968";
 const TIMED_DIFFICULTY: u64 = 1_000_000_000;
 
 impl CoinWorkload {
-    pub fn new(kernel: CoinKernel, worker: usize, workers: usize) -> CoinWorkload {
+    /// Worker `worker` of `workers`, at `level`.
+    pub fn new(
+        kernel: CoinKernel,
+        worker: usize,
+        workers: usize,
+        level: CoinLevel,
+    ) -> CoinWorkload {
         let job = DucoJob::new(TIMED_LAST_HASH, TIMED_EXPECTED, TIMED_DIFFICULTY)
             .expect("timed job is valid");
         let space = match kernel {
@@ -211,7 +250,7 @@ impl CoinWorkload {
             cursor: range.start,
             range,
             duco: duco::Prepared::new(&job),
-            duco_level: DucoLevel::detect(),
+            duco_level: level.duco(),
             // A zero target is never met: the search does its full work.
             scrypt_job: ScryptJob {
                 header,
@@ -219,7 +258,7 @@ impl CoinWorkload {
             },
             scrypt: match kernel {
                 CoinKernel::DucoS1 => None,
-                CoinKernel::Scrypt => Some(ScryptWorker::new(ScryptLevel::detect())),
+                CoinKernel::Scrypt => Some(ScryptWorker::new(level.scrypt())),
             },
         }
     }
@@ -272,10 +311,10 @@ mod tests {
 
     #[test]
     fn workloads_cover_disjoint_slices() {
-        let a = CoinWorkload::new(CoinKernel::DucoS1, 0, 2);
-        let b = CoinWorkload::new(CoinKernel::DucoS1, 1, 2);
+        let a = CoinWorkload::new(CoinKernel::DucoS1, 0, 2, CoinLevel::Best);
+        let b = CoinWorkload::new(CoinKernel::DucoS1, 1, 2, CoinLevel::Best);
         assert_eq!(a.range.end, b.range.start);
-        let mut w = CoinWorkload::new(CoinKernel::Scrypt, 3, 4);
+        let mut w = CoinWorkload::new(CoinKernel::Scrypt, 3, 4, CoinLevel::Scalar);
         assert_eq!(w.run(3), 3);
         assert_eq!(w.range.end, NONCE_END);
     }
