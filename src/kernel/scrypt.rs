@@ -380,7 +380,7 @@ pub fn search(
 /// Litecoin's ROMix state for `L` hashes side by side: `[block][word][lane]`
 /// for the two 64-byte blocks of r = 1, so each line of Salsa20/8 is one
 /// vector operation over the lanes.
-type LaneBlocks<const L: usize> = [[[u32; L]; 16]; 2];
+pub type LaneBlocks<const L: usize> = [[[u32; L]; 16]; 2];
 
 /// Working memory for `L` Litecoin hashes side by side: `L` scratchpads of
 /// 128 KiB, interleaved.
@@ -477,9 +477,12 @@ fn xor_from_table<const L: usize>(x: &mut LaneBlocks<L>, v: &[LaneBlocks<L>]) {
     }
 }
 
-/// ROMix (N = 1024, r = 1) on `L` lanes at once.
+/// ROMix (N = 1024, r = 1) on `L` lanes at once. Inlined so that a caller
+/// compiled with wider vector features (see `backend::coins`) runs Salsa20/8
+/// in those instructions; kept apart from the SHA-256 work around it, which
+/// measured much slower when compiled into one function with it.
 #[inline(always)]
-fn romix_lanes<const L: usize>(x: &mut LaneBlocks<L>, v: &mut [LaneBlocks<L>]) {
+pub fn romix_lanes<const L: usize>(x: &mut LaneBlocks<L>, v: &mut [LaneBlocks<L>]) {
     let mut y = *x;
     for pair in v.chunks_exact_mut(2) {
         pair[0] = *x;
@@ -495,14 +498,14 @@ fn romix_lanes<const L: usize>(x: &mut LaneBlocks<L>, v: &mut [LaneBlocks<L>]) {
     }
 }
 
-/// Litecoin's proof-of-work hash of `L` headers at once. Everything is
-/// inlined so that a caller compiled with wider vector features (see
-/// `backend::coins`) runs Salsa20/8 in those instructions.
+/// Litecoin's proof-of-work hash of `L` headers at once, with `romix`
+/// doing the memory-hard middle (normally [`romix_lanes`], possibly
+/// compiled for a wider CPU level).
 #[allow(clippy::needless_range_loop)]
-#[inline(always)]
-pub fn pow_hash_lanes<const L: usize>(
+pub fn pow_hash_lanes_with<const L: usize>(
     headers: &[[u8; HEADER_LEN]; L],
     scratch: &mut LaneScratch<L>,
+    romix: impl Fn(&mut LaneBlocks<L>, &mut [LaneBlocks<L>]),
 ) -> [[u8; 32]; L] {
     let keys: [HmacKey; L] = std::array::from_fn(|l| HmacKey::new(&headers[l]));
     let mut x: LaneBlocks<L> = [[[0; L]; 16]; 2];
@@ -513,7 +516,7 @@ pub fn pow_hash_lanes<const L: usize>(
             x[i / 16][i % 16][l] = u32::from_le_bytes(c.try_into().expect("4 bytes"));
         }
     }
-    romix_lanes(&mut x, &mut scratch.v);
+    romix(&mut x, &mut scratch.v);
     std::array::from_fn(|l| {
         let mut b = [0u8; 128];
         for (i, c) in b.chunks_exact_mut(4).enumerate() {
@@ -525,13 +528,21 @@ pub fn pow_hash_lanes<const L: usize>(
     })
 }
 
+/// Litecoin's proof-of-work hash of `L` headers at once.
+pub fn pow_hash_lanes<const L: usize>(
+    headers: &[[u8; HEADER_LEN]; L],
+    scratch: &mut LaneScratch<L>,
+) -> [[u8; 32]; L] {
+    pow_hash_lanes_with(headers, scratch, romix_lanes::<L>)
+}
+
 /// [`search`] with `L` nonces hashed side by side; a short last group
 /// repeats its final nonce in the spare lanes.
-#[inline(always)]
 pub fn search_lanes<const L: usize>(
     job: &ScryptJob,
     range: Range<u64>,
     scratch: &mut LaneScratch<L>,
+    romix: impl Fn(&mut LaneBlocks<L>, &mut [LaneBlocks<L>]),
 ) -> Result<SearchOutcome, SearchError> {
     check_range(&range)?;
     let mut hits = Vec::new();
@@ -544,7 +555,7 @@ pub fn search_lanes<const L: usize>(
             h[76..80].copy_from_slice(&nonce.to_le_bytes());
             h
         });
-        let hashes = pow_hash_lanes(&headers, scratch);
+        let hashes = pow_hash_lanes_with(&headers, scratch, &romix);
         for (l, hash) in hashes.iter().enumerate().take(count) {
             if job.target.is_met_by(hash) {
                 hits.push((n + l as u64) as u32);

@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 
-use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, LaneScratch, Scratch, ScryptJob};
+use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
+#[cfg(target_arch = "x86_64")]
+use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
 use crate::kernel::search::{SearchError, SearchOutcome};
 
 /// Hashes in flight per worker at the AVX2 level.
@@ -102,22 +104,20 @@ impl ScryptWorker {
     ) -> Result<SearchOutcome, SearchError> {
         match self {
             ScryptWorker::Scalar(s) => scrypt::search(job, range, s),
-            // SAFETY: an Avx2 worker is only built after `new` checked that
-            // the CPU has AVX2.
             #[cfg(target_arch = "x86_64")]
-            ScryptWorker::Avx2(s) => unsafe { search_avx2(job, range, s) },
+            ScryptWorker::Avx2(s) => scrypt::search_lanes(job, range, s, |x, v| {
+                // SAFETY: an Avx2 worker is only built after `new` checked
+                // that the CPU has AVX2.
+                unsafe { romix_avx2(x, v) }
+            }),
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn search_avx2(
-    job: &ScryptJob,
-    range: Range<u64>,
-    scratch: &mut LaneScratch<AVX2_LANES>,
-) -> Result<SearchOutcome, SearchError> {
-    scrypt::search_lanes(job, range, scratch)
+fn romix_avx2(x: &mut LaneBlocks<AVX2_LANES>, v: &mut [LaneBlocks<AVX2_LANES>]) {
+    scrypt::romix_lanes(x, v)
 }
 
 #[cfg(test)]
