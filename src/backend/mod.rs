@@ -3,6 +3,8 @@
 
 pub mod coins;
 pub mod cpu;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod parallel;
 
 use std::ops::Range;

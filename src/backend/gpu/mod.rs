@@ -1,0 +1,213 @@
+//! The wgpu compute backend: sha256d nonce search, header hashing and Merkle
+//! levels on any adapter wgpu can open (Vulkan, Metal, DX12, GL), including
+//! software ones such as Mesa's lavapipe.
+//!
+//! Adapter choice follows wgpu's conventions: `WGPU_BACKEND` limits the
+//! APIs tried, `WGPU_ADAPTER_NAME` picks an adapter by name substring and
+//! `WGPU_POWER_PREF` (`low`/`high`) steers the default choice.
+
+mod context;
+mod dispatch;
+
+use std::ops::Range;
+use std::sync::Mutex;
+
+pub use context::{HIT_CAPACITY, Tuning};
+pub use dispatch::TARGET_SUBMISSION;
+/// The wgpu this backend is built on, for callers that pick an adapter themselves.
+pub use wgpu;
+
+use crate::backend::{Backend, BackendError};
+use crate::kernel::header::HEADER_LEN;
+use crate::kernel::search::{Prepared, SearchOutcome};
+
+/// Why no GPU backend could be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuUnavailable {
+    #[error("no GPU adapter: {0}")]
+    NoAdapter(String),
+    #[error("no adapter name contains WGPU_ADAPTER_NAME={wanted:?} (found: {found})")]
+    NoMatchingAdapter { wanted: String, found: String },
+    #[error("adapter {0} cannot run compute shaders")]
+    NoComputeShaders(String),
+    #[error("device request failed on {adapter}: {reason}")]
+    DeviceRequest { adapter: String, reason: String },
+    #[error("shader or pipeline creation failed on {adapter}: {reason}")]
+    Pipeline { adapter: String, reason: String },
+}
+
+/// What `micromine backends` and reports say about the adapter.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AdapterSummary {
+    /// Adapter name as the driver reports it.
+    pub name: String,
+    /// Graphics API wgpu drives it through (vulkan, metal, dx12, gl).
+    pub backend_api: String,
+    /// discrete_gpu, integrated_gpu, virtual_gpu, cpu (a software rasteriser) or other.
+    pub device_type: String,
+    /// Driver name.
+    pub driver: String,
+    /// Driver version details.
+    pub driver_info: String,
+}
+
+/// How search submissions are timed for adaptive sizing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingSource {
+    /// Device timestamps written at the start and end of each compute pass.
+    TimestampQuery,
+    /// Host wall time from when a submission could start to its completion.
+    WallClock,
+}
+
+/// The state of adaptive dispatch after the latest search.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct DispatchStats {
+    /// How submissions were timed.
+    pub timing: TimingSource,
+    /// Nonces in the latest submission.
+    pub submission_nonces: u64,
+    /// Device time of the latest submission, seconds.
+    pub last_submission_secs: f64,
+    /// Search submissions since the backend was opened.
+    pub submissions: u64,
+    /// Submissions whose candidates overflowed the hit buffer and were redone in pieces.
+    pub overflows: u64,
+}
+
+/// The GPU as a [`Backend`]. One device, used by one call at a time.
+pub struct GpuBackend {
+    summary: AdapterSummary,
+    engine: Mutex<dispatch::Engine>,
+}
+
+/// Opens the adapter wgpu's environment conventions select.
+pub fn open() -> Result<GpuBackend, GpuUnavailable> {
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(select_adapter(&instance))?;
+    GpuBackend::from_adapter(adapter)
+}
+
+async fn select_adapter(instance: &wgpu::Instance) -> Result<wgpu::Adapter, GpuUnavailable> {
+    // wgpu's own helper panics when the name matches nothing; a missing
+    // adapter must be a reason, not a crash.
+    if let Ok(wanted) = std::env::var("WGPU_ADAPTER_NAME") {
+        let adapters = instance
+            .enumerate_adapters(wgpu::Backends::from_env().unwrap_or_default())
+            .await;
+        let needle = wanted.to_lowercase();
+        let names: Vec<String> = adapters.iter().map(|a| a.get_info().name).collect();
+        return adapters
+            .into_iter()
+            .find(|a| a.get_info().name.to_lowercase().contains(&needle))
+            .ok_or(GpuUnavailable::NoMatchingAdapter {
+                wanted,
+                found: if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                },
+            });
+    }
+    instance
+        .request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::from_env().unwrap_or_default(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| GpuUnavailable::NoAdapter(e.to_string()))
+}
+
+impl GpuBackend {
+    /// Builds the backend on a given adapter with launch geometry suited to its type.
+    pub fn from_adapter(adapter: wgpu::Adapter) -> Result<GpuBackend, GpuUnavailable> {
+        let tuning = Tuning::for_device(adapter.get_info().device_type);
+        Self::with_tuning(adapter, tuning)
+    }
+
+    /// Builds the backend with explicit launch geometry.
+    pub fn with_tuning(
+        adapter: wgpu::Adapter,
+        tuning: Tuning,
+    ) -> Result<GpuBackend, GpuUnavailable> {
+        let info = adapter.get_info();
+        let ctx = context::Context::new(&adapter, tuning)?;
+        let summary = AdapterSummary {
+            name: info.name,
+            backend_api: info.backend.to_string(),
+            device_type: device_type_name(info.device_type).to_string(),
+            driver: info.driver,
+            driver_info: info.driver_info,
+        };
+        Ok(GpuBackend {
+            summary,
+            engine: Mutex::new(dispatch::Engine::new(ctx)),
+        })
+    }
+
+    /// The adapter this backend runs on.
+    pub fn describe(&self) -> AdapterSummary {
+        self.summary.clone()
+    }
+
+    /// Launch geometry in use.
+    pub fn tuning(&self) -> Tuning {
+        self.lock().ctx.tuning
+    }
+
+    /// Adaptive dispatch state after the latest search.
+    pub fn dispatch_stats(&self) -> DispatchStats {
+        self.lock().stats
+    }
+
+    /// How search submissions are timed on this adapter.
+    pub fn timing(&self) -> TimingSource {
+        self.lock().stats.timing
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, dispatch::Engine> {
+        // Every call rewrites the buffers it reads, so a panic mid-call can at
+        // worst leave a readback mapped: later calls then fail, never lie.
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Stable lower-case names for reports (wgpu's Debug names may change).
+fn device_type_name(t: wgpu::DeviceType) -> &'static str {
+    match t {
+        wgpu::DeviceType::DiscreteGpu => "discrete_gpu",
+        wgpu::DeviceType::IntegratedGpu => "integrated_gpu",
+        wgpu::DeviceType::VirtualGpu => "virtual_gpu",
+        wgpu::DeviceType::Cpu => "cpu",
+        wgpu::DeviceType::Other => "other",
+    }
+}
+
+impl Backend for GpuBackend {
+    fn name(&self) -> String {
+        "gpu".to_string()
+    }
+
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        self.lock().search(p, range)
+    }
+
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        self.lock().hash_headers(headers, out)
+    }
+
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        self.lock().merkle_pairs(level, out)
+    }
+
+    /// The device parallelises internally; host threads would only queue up.
+    fn wants_threads(&self) -> bool {
+        false
+    }
+}
