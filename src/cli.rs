@@ -44,6 +44,10 @@ pub enum KernelArg {
     Headers,
     /// Merkle root computation.
     Merkle,
+    /// Duino-Coin DUCO-S1: SHA-1 over the previous hash and a decimal nonce.
+    DucoS1,
+    /// Litecoin/Dogecoin scrypt (N=1024, r=1, p=1; 128 KiB per lane).
+    Scrypt,
     /// Every kernel.
     All,
 }

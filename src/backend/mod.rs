@@ -1,6 +1,7 @@
 //! WHERE it runs: backends share one batch-grained interface so that the
 //! harness, the tests and the reports never care which one they hold.
 
+pub mod coins;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;

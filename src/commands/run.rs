@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::cli::{KernelArg, RunArgs};
+use micromine::backend::coins::{CoinKernel, CoinLevel};
 use micromine::backend::cpu::Platform;
 use micromine::backend::select;
 use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
@@ -100,6 +101,8 @@ fn kernels(k: KernelArg) -> Vec<Kernel> {
         KernelArg::Sha256d => vec![Kernel::Sha256d],
         KernelArg::Headers => vec![Kernel::Headers],
         KernelArg::Merkle => vec![Kernel::Merkle],
+        KernelArg::DucoS1 => vec![Kernel::Coin(CoinKernel::DucoS1, CoinLevel::Best)],
+        KernelArg::Scrypt => vec![Kernel::Coin(CoinKernel::Scrypt, CoinLevel::Best)],
         KernelArg::All => Kernel::ALL.to_vec(),
     }
 }

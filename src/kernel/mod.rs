@@ -2,7 +2,10 @@
 //! Nothing here knows about threads, timing or reports.
 
 pub mod chain;
+pub mod duco;
 pub mod header;
 pub mod merkle;
+pub mod scrypt;
 pub mod search;
+pub mod sha1;
 pub mod sha256;

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use std::sync::Arc;
 
 use crate::backend::Backend;
+use crate::backend::coins::{self, CoinKernel, CoinLevel, CoinWorkload};
 use crate::backend::cpu::{CpuBackend, Platform};
 use crate::export::report::{BenchResult, Calibration, Emulation, Rate};
 use crate::governor::rapl::Rapl;
@@ -85,16 +86,26 @@ pub enum Kernel {
     Sha256d,
     Headers,
     Merkle,
+    /// A coin kernel (DUCO-S1, scrypt) run by `backend::coins`; its level
+    /// is set per profile (see `Plan::coin_level`).
+    Coin(CoinKernel, CoinLevel),
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 3] = [Kernel::Sha256d, Kernel::Headers, Kernel::Merkle];
+    pub const ALL: [Kernel; 5] = [
+        Kernel::Sha256d,
+        Kernel::Headers,
+        Kernel::Merkle,
+        Kernel::Coin(CoinKernel::DucoS1, CoinLevel::Best),
+        Kernel::Coin(CoinKernel::Scrypt, CoinLevel::Best),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Sha256d => "sha256d",
             Kernel::Headers => "headers",
             Kernel::Merkle => "merkle",
+            Kernel::Coin(c, _) => c.name(),
         }
     }
 
@@ -103,6 +114,7 @@ impl Kernel {
             Kernel::Sha256d => "H/s",
             Kernel::Headers => "headers/s",
             Kernel::Merkle => "pairs/s",
+            Kernel::Coin(c, _) => c.unit(),
         }
     }
 
@@ -111,6 +123,7 @@ impl Kernel {
         match self {
             Kernel::Sha256d => 16_384,
             Kernel::Headers | Kernel::Merkle => 4_096,
+            Kernel::Coin(c, _) => c.max_chunk(),
         }
     }
 }
@@ -188,6 +201,7 @@ struct Workload {
     headers: Vec<[u8; HEADER_LEN]>,
     level: Vec<[u8; 32]>,
     out: Vec<[u8; 32]>,
+    coin: Option<CoinWorkload>,
 }
 
 fn genesis() -> [u8; HEADER_LEN] {
@@ -207,7 +221,7 @@ impl Workload {
         let span = NONCE_END / workers as u64;
         let start = span * worker as u64;
         let (headers, level, out) = match kernel {
-            Kernel::Sha256d => (Vec::new(), Vec::new(), Vec::new()),
+            Kernel::Sha256d | Kernel::Coin(..) => (Vec::new(), Vec::new(), Vec::new()),
             Kernel::Headers => {
                 let hs = (0..n as u32)
                     .map(|i| {
@@ -233,6 +247,10 @@ impl Workload {
             headers,
             level,
             out,
+            coin: match kernel {
+                Kernel::Coin(c, level) => Some(CoinWorkload::new(c, worker, workers, level)),
+                _ => None,
+            },
         }
     }
 
@@ -261,14 +279,50 @@ impl Workload {
                 std::hint::black_box(&self.out);
                 n as u64
             }
+            Kernel::Coin(..) => self.coin.as_mut().expect("coin workload").run(n),
         }
     }
+}
+
+/// The backend name a result reports: the coin level for coin kernels.
+fn backend_name(engine: &Engine, kernel: Kernel) -> String {
+    match kernel {
+        Kernel::Coin(c, level) => format!("coins-{}", level.name_for(c)),
+        _ => engine.name(),
+    }
+}
+
+/// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
+/// (all of its RAM is assumed free for them, an upper bound).
+fn kernel_threads(
+    profile: &Profile,
+    threads: usize,
+    kernel: Kernel,
+) -> Result<(usize, Option<String>), String> {
+    let (Kernel::Coin(c, _), ProfileKind::Emulated(e)) = (kernel, &profile.kind) else {
+        return Ok((threads, None));
+    };
+    let plan = coins::plan_lanes(c, e.cpu.cores() as usize, e.ram_kib * 1024)
+        .map_err(|err| err.to_string())?;
+    let note = plan.limited_by_memory.then(|| {
+        format!(
+            "{} KiB of RAM hold {} {} scratchpad(s) of {} KiB, fewer than the device's {} core(s): lanes limited to {}",
+            e.ram_kib,
+            plan.lanes,
+            c.name(),
+            plan.lane_bytes / 1024,
+            plan.requested,
+            plan.lanes
+        )
+    });
+    Ok((threads.min(plan.lanes), note))
 }
 
 /// Checks a level against the obvious computation on real data before any
 /// of its timings count.
 pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     match kernel {
+        Kernel::Coin(c, _) => coins::verify::verify(c),
         Kernel::Sha256d => {
             let header = genesis();
             let bits = u32::from_le_bytes(header[72..76].try_into().expect("4"));
@@ -454,6 +508,9 @@ pub struct ProfileRun {
 struct Plan {
     /// Backends to run each kernel on (several only for `--backend all` on the host).
     engines: Vec<Engine>,
+    /// Coin kernels run scalar on scalar-ISA devices and for `--backend
+    /// scalar`, else at their best level on this host.
+    coin_level: CoinLevel,
     notes: Vec<String>,
     threads: usize,
     power: PowerModel,
@@ -517,8 +574,15 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
             .under_cap(opts.power_cap_w.or(profile_cap), cores_used, cores)
             .map_err(power_err)?,
     };
+    let host_scalar = opts.host_engines.len() == 1 && opts.host_engines[0].name() == "scalar";
+    let coin_level = match &profile.kind {
+        ProfileKind::Emulated(e) if e.cpu.isa == super::IsaClass::Scalar => CoinLevel::Scalar,
+        ProfileKind::Host(_) if host_scalar => CoinLevel::Scalar,
+        _ => CoinLevel::Best,
+    };
     Ok(Plan {
         engines,
+        coin_level,
         notes,
         threads,
         power,
@@ -558,23 +622,54 @@ pub fn run_profile(
         if stopped() {
             break;
         }
-        for engine in &plan.engines {
+        let first_cpu = plan.engines.iter().position(|e| e.0.wants_threads());
+        for (engine_index, engine) in plan.engines.iter().enumerate() {
             // The GPU parallelises internally; CPU levels get one worker per thread.
             let threads = if engine.0.wants_threads() {
                 plan.threads
             } else {
                 1
             };
+            let kernel = match kernel {
+                Kernel::Coin(c, _) => Kernel::Coin(c, plan.coin_level),
+                k => k,
+            };
+            // Coin kernels have CPU code only: run them once, with the CPU engines.
+            if matches!(kernel, Kernel::Coin(..)) && Some(engine_index) != first_cpu {
+                continue;
+            }
+            let (threads, lane_note) = match kernel_threads(profile, threads, kernel) {
+                Ok(t) => t,
+                Err(why) => {
+                    progress(&format!(
+                        "{}: {} not run: {why}",
+                        profile.name,
+                        kernel.name()
+                    ));
+                    results.push(BenchResult {
+                        kernel: kernel.name().to_string(),
+                        backend: backend_name(engine, kernel),
+                        threads: 0,
+                        duration_s: 0.0,
+                        work: 0,
+                        rate: rate_of(Vec::new(), kernel.unit()),
+                        verified: false,
+                        verification: format!("not run: {why}"),
+                        emulation: None,
+                    });
+                    continue;
+                }
+            };
             progress(&format!(
                 "{}: {} on `{}` x{} thread(s)",
                 profile.name,
                 kernel.name(),
-                engine.name(),
+                backend_name(engine, kernel),
                 threads
             ));
             let mut result = BenchResult {
                 kernel: kernel.name().to_string(),
-                backend: engine.name().to_string(),
+                backend: backend_name(engine, kernel),
                 threads,
                 duration_s: 0.0,
                 work: 0,
@@ -604,6 +699,7 @@ pub fn run_profile(
             );
             let per_thread = single_thread_rate(engine, kernel);
             let mut notes = plan.notes.clone();
+            notes.extend(lane_note);
             let (calibration, device_full_rate, host_rate) = match &profile.kind {
                 ProfileKind::Emulated(e) => {
                     if device_cal.is_none() {

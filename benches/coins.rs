@@ -1,0 +1,69 @@
+//! Criterion benches for the coin kernels: one group per kernel, one id per
+//! backend. Each search is checked to find a planted answer before timing.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use micromine::backend::coins::verify::litecoin_genesis;
+use micromine::backend::coins::{DucoLevel, ScryptLevel, ScryptWorker};
+use micromine::kernel::duco::{self, DucoJob};
+use micromine::kernel::header::{Header, Target, target_from_compact};
+use micromine::kernel::scrypt::ScryptJob;
+
+const LAST_HASH: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
+
+fn duco_s1(c: &mut Criterion) {
+    let mut group = c.benchmark_group("duco-s1");
+    // Difficulty and range of a typical low-power (AVR/ESP) job: 5-6 digit n.
+    let span = 100_000u64;
+    let start = 100_000u64;
+    let answer = start + span - 1;
+    let expected = micromine::kernel::sha1::sha1(format!("{LAST_HASH}{answer}").as_bytes());
+    let job = DucoJob::new(LAST_HASH, &hex::encode(expected), 10_000).unwrap();
+    let p = duco::Prepared::new(&job);
+    let range = start..start + span;
+    group.throughput(Throughput::Elements(span));
+    for level in DucoLevel::ALL.iter().copied().filter(|l| l.is_available()) {
+        assert_eq!(level.search(&p, range.clone()).unwrap().hits, vec![answer]);
+        group.bench_with_input(BenchmarkId::new(level.name(), span), &range, |b, r| {
+            b.iter(|| level.search(black_box(&p), r.clone()).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn scrypt_ltc(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scrypt");
+    group.sample_size(10);
+    // Verification before timing: the genesis nonce is found at every level.
+    let g = litecoin_genesis();
+    let header = Header::from_bytes(&g.header);
+    let genesis = ScryptJob {
+        header: g.header,
+        target: target_from_compact(header.bits).unwrap(),
+    };
+    let nonce = header.nonce as u64;
+    // The timed job has an unreachable target: every nonce is hashed, none hits.
+    let job = ScryptJob {
+        header: g.header,
+        target: Target([0; 32]),
+    };
+    let batch = 64u64;
+    group.throughput(Throughput::Elements(batch));
+    for level in ScryptLevel::ALL
+        .iter()
+        .copied()
+        .filter(|l| l.is_available())
+    {
+        let mut worker = ScryptWorker::new(level);
+        let found = worker.search(&genesis, nonce - 20..nonce + 4).unwrap();
+        assert_eq!(found.hits, vec![header.nonce], "{}", level.name());
+        group.bench_with_input(BenchmarkId::new(level.name(), batch), &batch, |b, &n| {
+            b.iter(|| worker.search(black_box(&job), 0..n).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, duco_s1, scrypt_ltc);
+criterion_main!(benches);

@@ -1,0 +1,124 @@
+//! `micromine run --kernel duco-s1|scrypt` as a user runs it: verified
+//! reports on the host and on an emulated device, and a device whose RAM
+//! cannot hold one scrypt scratchpad is reported as not run, not crashed.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn micromine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn out_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("micromine-coins-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn report(dir: &std::path::Path, profile: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{profile}.json"))).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn host_runs_both_coin_kernels_verified() {
+    for kernel in ["duco-s1", "scrypt"] {
+        let out = out_dir(kernel);
+        let o = micromine(&[
+            "run",
+            "--kernel",
+            kernel,
+            "--duration",
+            "0.3",
+            "--threads",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r = report(&out, "host");
+        let res = &r["results"][0];
+        assert_eq!(res["kernel"], kernel);
+        assert_eq!(res["verified"], true, "{}", res["verification"]);
+        assert!(res["backend"].as_str().unwrap().starts_with("coins-"));
+        assert_eq!(res["rate"]["unit"], "H/s");
+        assert!(res["rate"]["median"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn scalar_device_runs_scrypt_at_the_scalar_level() {
+    let out = out_dir("cortex");
+    let o = micromine(&[
+        "run",
+        "--profile",
+        "cortex-m4",
+        "--kernel",
+        "scrypt",
+        "--duration",
+        "0.3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let res = &report(&out, "cortex-m4")["results"][0];
+    assert_eq!(res["backend"], "coins-scalar");
+    assert_eq!(res["verified"], true);
+}
+
+#[test]
+fn device_without_room_for_a_scratchpad_does_not_run_scrypt() {
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/device-profiles/cortex-m4.toml"
+    );
+    let text = std::fs::read_to_string(shipped).unwrap();
+    assert!(text.contains("ram_kib = 192"));
+    let dir = out_dir("tiny");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tiny.toml");
+    // 100 KiB cannot hold one 128 KiB scratchpad.
+    std::fs::write(&file, text.replace("ram_kib = 192", "ram_kib = 100")).unwrap();
+    let out = dir.join("out");
+    let o = micromine(&[
+        "run",
+        "--profile",
+        file.to_str().unwrap(),
+        "--kernel",
+        "scrypt",
+        "--duration",
+        "0.3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let res = &report(&out, "cortex-m4")["results"][0];
+    assert_eq!(res["verified"], false);
+    let why = res["verification"].as_str().unwrap();
+    assert!(
+        why.starts_with("not run:") && why.contains("131072"),
+        "{why}"
+    );
+    // DUCO-S1 needs no scratchpad and runs on the same device.
+    let o = micromine(&[
+        "run",
+        "--profile",
+        file.to_str().unwrap(),
+        "--kernel",
+        "duco-s1",
+        "--duration",
+        "0.3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
