@@ -20,6 +20,13 @@ struct Row {
     lanes: Option<usize>,
     /// Whether `--backend simd` picks it.
     default: bool,
+    /// The GPU adapter (name, API, device type, driver); null for CPU levels.
+    #[cfg(feature = "gpu")]
+    adapter: Option<micromine::backend::gpu::AdapterSummary>,
+    #[cfg(not(feature = "gpu"))]
+    adapter: Option<()>,
+    /// How GPU work is timed (timestamp queries or wall clock); null for CPU levels.
+    timing: Option<String>,
 }
 
 fn cpu_rows() -> Vec<Row> {
@@ -35,12 +42,39 @@ fn cpu_rows() -> Vec<Row> {
                 reason: availability.err(),
                 lanes: Some(p.lanes()),
                 default: p == best,
+                adapter: None,
+                timing: None,
             }
         })
         .collect()
 }
 
-/// The GPU row; replaced once the `gpu` feature has a backend to probe.
+/// The GPU row: the adapter wgpu's conventions pick (`WGPU_BACKEND`,
+/// `WGPU_ADAPTER_NAME`, `WGPU_POWER_PREF`), or why there is none.
+#[cfg(feature = "gpu")]
+fn gpu_row() -> Row {
+    let (available, reason, adapter, timing) = match micromine::backend::gpu::open() {
+        Ok(g) => (
+            true,
+            None,
+            Some(g.describe()),
+            Some(format!("{:?}", g.timing())),
+        ),
+        Err(e) => (false, Some(e.to_string()), None, None),
+    };
+    Row {
+        name: "gpu".to_string(),
+        kind: "gpu",
+        available,
+        reason,
+        lanes: None,
+        default: false,
+        adapter,
+        timing,
+    }
+}
+
+#[cfg(not(feature = "gpu"))]
 fn gpu_row() -> Row {
     Row {
         name: "gpu".to_string(),
@@ -49,6 +83,8 @@ fn gpu_row() -> Row {
         reason: Some("built without the gpu feature".to_string()),
         lanes: None,
         default: false,
+        adapter: None,
+        timing: None,
     }
 }
 
@@ -67,6 +103,18 @@ pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
         };
         let default = if r.default { "  (simd default)" } else { "" };
         println!("{:<10} {:<4} {:<9} {state}{default}", r.name, r.kind, lanes);
+        #[cfg(feature = "gpu")]
+        if let Some(a) = &r.adapter {
+            println!(
+                "           adapter: {} ({}, {}), driver: {} {}; timing: {}",
+                a.name,
+                a.backend_api,
+                a.device_type,
+                a.driver,
+                a.driver_info,
+                r.timing.as_deref().unwrap_or("unknown")
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
