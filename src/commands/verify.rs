@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::cli::VerifyArgs;
-use micromine::backend::cpu::{CpuBackend, Platform};
+use micromine::backend::cpu::Platform;
+use micromine::backend::{Backend, select};
 use micromine::bench::nist;
 use micromine::kernel::chain;
 use micromine::kernel::header::{HEADER_LEN, parse_display_hex};
@@ -80,21 +81,20 @@ fn nist_checks(t: &mut Tally) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn chain_checks(t: &mut Tally, level: Platform, headers: &[[u8; HEADER_LEN]]) {
-    let backend = CpuBackend { platform: level };
-    let result = match chain::validate(headers, Some(0), &backend, 1) {
+fn chain_checks(t: &mut Tally, backend: &dyn Backend, headers: &[[u8; HEADER_LEN]]) {
+    let result = match chain::validate(headers, Some(0), backend, 1) {
         Err(e) => Err(e.to_string()),
         Ok(r) => match r.failure {
             Some(f) => Err(f.to_string()),
             None => Ok(format!("{} mainnet headers valid", headers.len())),
         },
     };
-    t.record(&format!("{} chain", level.name()), result);
+    t.record(&format!("{} chain", backend.name()), result);
 
     let mut tampered = headers.to_vec();
     // The Merkle root sits at bytes 36..68 of a header.
     tampered[TAMPERED][36] ^= 1;
-    let result = match chain::validate(&tampered, Some(0), &backend, 1) {
+    let result = match chain::validate(&tampered, Some(0), backend, 1) {
         Err(e) => Err(e.to_string()),
         Ok(r) => match r.failure {
             Some(f) if f.index == TAMPERED => Ok(format!("rejected: {f}")),
@@ -108,7 +108,7 @@ fn chain_checks(t: &mut Tally, level: Platform, headers: &[[u8; HEADER_LEN]]) {
     t.record(
         &format!(
             "{} chain, header {TAMPERED} merkle root flipped",
-            level.name()
+            backend.name()
         ),
         result,
     );
@@ -138,17 +138,16 @@ fn parse_blocks() -> anyhow::Result<Vec<Block>> {
         .collect()
 }
 
-fn merkle_checks(t: &mut Tally, level: Platform, blocks: &[Block]) {
-    let backend = CpuBackend { platform: level };
+fn merkle_checks(t: &mut Tally, backend: &dyn Backend, blocks: &[Block]) {
     let mut scratch = RootScratch::default();
     for (label, txids, root) in blocks {
-        let result = match scratch.root_with(&backend, 1, txids) {
+        let result = match scratch.root_with(backend, 1, txids) {
             Err(e) => Err(e.to_string()),
             Ok(Some((got, _))) if &got == root => Ok(format!("root of {} txids", txids.len())),
             Ok(Some(_)) => Err("wrong Merkle root".to_string()),
             Ok(None) => Err("no root".to_string()),
         };
-        t.record(&format!("{} merkle {label}", level.name()), result);
+        t.record(&format!("{} merkle {label}", backend.name()), result);
     }
 }
 
@@ -163,19 +162,31 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
 
     let mut t = Tally::default();
     nist_checks(&mut t)?;
+    let mut engines = Vec::new();
     for &level in Platform::ALL {
-        if let Err(why) = level.availability() {
-            println!("skip  {}: {why}", level.name());
-            continue;
+        match level.availability() {
+            Ok(()) => engines.push(emulate::Engine::cpu(level)),
+            Err(why) => println!("skip  {}: {why}", level.name()),
         }
+    }
+    match select::open_gpu() {
+        Ok(gpu) => engines.push(emulate::Engine(gpu)),
+        Err(why) => println!("skip  gpu: {why}"),
+    }
+    for engine in &engines {
+        let backend = engine.0.as_ref();
         for kernel in Kernel::ALL {
+            // Coin kernels have CPU levels of their own, checked once.
+            if matches!(kernel, Kernel::Coin(..)) && !std::ptr::eq(engine, &engines[0]) {
+                continue;
+            }
             t.record(
-                &format!("{} {}", level.name(), kernel.name()),
-                emulate::verify(&emulate::Engine::cpu(level), kernel),
+                &format!("{} {}", backend.name(), kernel.name()),
+                emulate::verify(engine, kernel),
             );
         }
-        chain_checks(&mut t, level, &headers);
-        merkle_checks(&mut t, level, &blocks);
+        chain_checks(&mut t, backend, &headers);
+        merkle_checks(&mut t, backend, &blocks);
     }
     if t.failed == 0 {
         println!("{} checks passed", t.run);
