@@ -1,7 +1,13 @@
 //! CPU backends: one module per ISA with identical signatures, chosen by [`Platform`].
 
+pub mod lanes;
 pub mod platform;
 pub mod portable;
+mod sha256xn;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_avx2;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_sse41;
 
 #[cfg(test)]
 mod test;
