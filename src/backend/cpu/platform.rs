@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
-use crate::backend::cpu::{x86_avx2, x86_sse41};
+use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
@@ -14,6 +14,8 @@ use crate::kernel::search::{Prepared, SearchOutcome};
 /// exists on every target so that `backends` can say why one is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Platform {
+    /// x86-64 SHA extensions, two hashes interleaved.
+    ShaNi,
     /// x86-64 AVX2: eight lanes.
     Avx2,
     /// x86-64 SSE4.1: four lanes.
@@ -27,6 +29,7 @@ pub enum Platform {
 impl Platform {
     /// Every level this build knows, best first, available here or not.
     pub const ALL: &'static [Platform] = &[
+        Platform::ShaNi,
         Platform::Avx2,
         Platform::Sse41,
         Platform::Lanes,
@@ -45,6 +48,7 @@ impl Platform {
     /// The command-line name of the level.
     pub fn name(self) -> &'static str {
         match self {
+            Platform::ShaNi => "sha-ni",
             Platform::Avx2 => "avx2",
             Platform::Sse41 => "sse4",
             Platform::Lanes => "lanes",
@@ -60,6 +64,7 @@ impl Platform {
     /// `Ok` when this CPU can run the level, or why not.
     pub fn availability(self) -> Result<(), String> {
         match self {
+            Platform::ShaNi => x86_feature("sha", cpu_has_sha()),
             Platform::Avx2 => x86_feature("avx2", cpu_has_avx2()),
             Platform::Sse41 => x86_feature("sse4.1", cpu_has_sse41()),
             Platform::Lanes | Platform::Portable => Ok(()),
@@ -74,6 +79,7 @@ impl Platform {
     /// Nonces, headers or Merkle pairs processed per call of the inner kernel.
     pub fn lanes(self) -> usize {
         match self {
+            Platform::ShaNi => x86_sha::WAYS,
             Platform::Avx2 => 8,
             Platform::Sse41 => 4,
             Platform::Lanes => lanes::LANES,
@@ -96,6 +102,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { x86_avx2::search(p, range) },
             #[cfg(target_arch = "x86_64")]
@@ -111,6 +120,9 @@ impl Platform {
         assert_eq!(headers.len(), out.len(), "one output per header");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::hash_headers(headers, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { x86_avx2::hash_headers(headers, out) },
@@ -128,6 +140,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::merkle_pairs(level, out) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { x86_avx2::merkle_pairs(level, out) },
             #[cfg(target_arch = "x86_64")]
@@ -144,6 +159,9 @@ impl Platform {
         assert_eq!(states.len(), blocks.len(), "one block per state");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::compress_blocks(states, blocks) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { x86_avx2::compress_blocks(states, blocks) },
@@ -168,12 +186,24 @@ fn x86_feature(feature: &str, present: bool) -> Result<(), String> {
 }
 
 #[cfg(target_arch = "x86_64")]
+fn cpu_has_sha() -> bool {
+    // The kernels also use SSSE3 shuffles and SSE4.1; every SHA CPU has them,
+    // but the check costs nothing.
+    std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+}
+#[cfg(target_arch = "x86_64")]
 fn cpu_has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 #[cfg(target_arch = "x86_64")]
 fn cpu_has_sse41() -> bool {
     std::arch::is_x86_feature_detected!("sse4.1")
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_sha() -> bool {
+    false
 }
 #[cfg(not(target_arch = "x86_64"))]
 fn cpu_has_avx2() -> bool {
