@@ -86,13 +86,16 @@ fn next_w<V: U32xN>(w: &[V; 16], t: usize) -> V {
 #[inline(always)]
 pub(crate) fn compress<V: U32xN>(state: &mut [V; 8], mut w: [V; 16]) {
     let mut s = *state;
-    for (t, &wt) in w.iter().enumerate() {
-        round(&mut s, kw(t, wt));
-    }
-    for t in 16..64 {
-        let wt = next_w(&w, t);
-        w[t & 15] = wt;
-        round(&mut s, kw(t, wt));
+    unroll!(t in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+        round(&mut s, kw(t, w[t]));
+    });
+    for base in [16, 32, 48] {
+        unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+            let t = base + i;
+            let wt = next_w(&w, i);
+            w[i] = wt;
+            round(&mut s, kw(t, wt));
+        });
     }
     for (h, v) in state.iter_mut().zip(s) {
         *h = h.add(v);
@@ -105,9 +108,9 @@ pub(crate) fn compress<V: U32xN>(state: &mut [V; 8], mut w: [V; 16]) {
 fn compress_pad64<V: U32xN>(state: &mut [V; 8]) {
     let w = sha256::schedule(&sha256::PAD_64);
     let mut s = *state;
-    for t in 0..64 {
+    unroll!(t in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63] {
         round(&mut s, V::splat(K[t].wrapping_add(w[t])));
-    }
+    });
     for (h, v) in state.iter_mut().zip(s) {
         *h = h.add(v);
     }
@@ -246,21 +249,24 @@ fn first_hash<V: U32xN>(p: &Prepared, nonce: V) -> [V; 8] {
     round(&mut s, kw(3, w3));
     // Rounds 4..15: padding words, K + W is a constant.
     const PAD: [u32; 12] = [0x8000_0000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640];
-    for (i, &pw) in PAD.iter().enumerate() {
-        round(&mut s, c(K[4 + i].wrapping_add(pw)));
-    }
+    unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] {
+        round(&mut s, c(K[4 + i].wrapping_add(PAD[i])));
+    });
     round(&mut s, kw(16, w16));
     round(&mut s, kw(17, w17));
     let mut w = [
         w16, w17, w18, w19, w20, w21, w22, w23, w24, w25, w26, w27, w28, w29, w30, w31,
     ];
-    for (i, &wt) in w.iter().enumerate().skip(2) {
-        round(&mut s, kw(16 + i, wt));
-    }
-    for t in 32..64 {
-        let wt = next_w(&w, t);
-        w[t & 15] = wt;
-        round(&mut s, kw(t, wt));
+    unroll!(i in [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+        round(&mut s, kw(16 + i, w[i]));
+    });
+    for base in [32, 48] {
+        unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+            let t = base + i;
+            let wt = next_w(&w, i);
+            w[i] = wt;
+            round(&mut s, kw(t, wt));
+        });
     }
     let mut out = p.midstate.map(c);
     for (o, v) in out.iter_mut().zip(s) {
@@ -275,18 +281,26 @@ fn first_hash<V: U32xN>(p: &Prepared, nonce: V) -> [V; 8] {
 fn second_hash_word7<V: U32xN>(d: &[V; 8]) -> V {
     let mut w = digest_block(d);
     let mut s = h0::<V>();
-    for (t, &wt) in w.iter().enumerate().take(8) {
-        round(&mut s, kw(t, wt));
-    }
+    unroll!(t in [0, 1, 2, 3, 4, 5, 6, 7] {
+        round(&mut s, kw(t, w[t]));
+    });
     const PAD: [u32; 8] = [0x8000_0000, 0, 0, 0, 0, 0, 0, 256];
-    for (i, &pw) in PAD.iter().enumerate() {
-        round(&mut s, V::splat(K[8 + i].wrapping_add(pw)));
+    unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7] {
+        round(&mut s, V::splat(K[8 + i].wrapping_add(PAD[i])));
+    });
+    for base in [16, 32] {
+        unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
+            let t = base + i;
+            let wt = next_w(&w, i);
+            w[i] = wt;
+            round(&mut s, kw(t, wt));
+        });
     }
-    for t in 16..61 {
+    unroll!(t in [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60] {
         let wt = next_w(&w, t);
         w[t & 15] = wt;
         round(&mut s, kw(t, wt));
-    }
+    });
     s[4].add(V::splat(H0[7]))
 }
 

@@ -172,7 +172,7 @@ fn store_digest(s: State, out: &mut [u8; 32]) {
 fn compress<const N: usize>(s: &mut [State; N], msg: [[__m128i; 4]; N]) {
     let base = *s;
     let mut w = msg;
-    for g in 0..16 {
+    unroll!(g in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
         for j in 0..N {
             if g >= 4 {
                 let r = &mut w[j];
@@ -180,7 +180,7 @@ fn compress<const N: usize>(s: &mut [State; N], msg: [[__m128i; 4]; N]) {
             }
             rounds4(&mut s[j], add(w[j][g % 4], k4(g)));
         }
-    }
+    });
     for j in 0..N {
         add_state(&mut s[j], base[j]);
     }
@@ -334,13 +334,13 @@ fn word7_n<const N: usize>(jb: &Job, base: u32) -> [u32; N] {
             rounds4(st, *kw);
         }
     }
-    for g in 4..16 {
+    unroll!(g in [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
         for j in 0..N {
             let r = &mut w[j];
             r[g % 4] = schedule4(r[g % 4], r[(g + 1) % 4], r[(g + 2) % 4], r[(g + 3) % 4]);
             rounds4(&mut s[j], add(r[g % 4], k4(g)));
         }
-    }
+    });
     for j in 0..N {
         add_state(&mut s[j], jb.midstate);
     }
@@ -350,23 +350,23 @@ fn word7_n<const N: usize>(jb: &Job, base: u32) -> [u32; N] {
         let [lo, hi] = digest_words(s[j]);
         [lo, hi, jb.w2_pad[0], jb.w2_pad[1]]
     });
-    for g in 0..2 {
+    unroll!(g in [0, 1] {
         for j in 0..N {
             rounds4(&mut d[j], add(w[j][g], k4(g)));
         }
-    }
+    });
     for kw in &jb.kw2_pad {
         for st in d.iter_mut() {
             rounds4(st, *kw);
         }
     }
-    for g in 4..15 {
+    unroll!(g in [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14] {
         for j in 0..N {
             let r = &mut w[j];
             r[g % 4] = schedule4(r[g % 4], r[(g + 1) % 4], r[(g + 2) % 4], r[(g + 3) % 4]);
             rounds4(&mut d[j], add(r[g % 4], k4(g)));
         }
-    }
+    });
     core::array::from_fn(|j| {
         let r = &w[j];
         let w60 = schedule4(r[3], r[0], r[1], r[2]);
