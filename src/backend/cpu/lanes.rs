@@ -1,12 +1,14 @@
-//! Portable multi-lane level: plain `[u32; LANES]` arrays that the compiler
-//! turns into whatever vector unit the target has (SSE2 on x86-64, NEON on
-//! aarch64 and ARMv7 with NEON, scalar code elsewhere). It compiles on every
-//! target and is the level the `simd128`-class appliance profiles use.
+//! Portable multi-lane level: four 32-bit lanes as `wide::u32x4`, which is
+//! SSE2 on x86-64, NEON on aarch64 and plain arrays on other targets (ARMv7
+//! included). It compiles on every target and is the level the
+//! `simd128`-class appliance profiles use.
 //! Same signatures as every other `cpu` level module.
 
 use std::ops::Range;
 
 use super::portable;
+use wide::u32x4;
+
 use super::sha256xn::{self, U32xN};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
@@ -14,61 +16,54 @@ use crate::kernel::search::{Prepared, SearchOutcome};
 /// Lanes per call: four 32-bit lanes fill one 128-bit register.
 pub const LANES: usize = 4;
 
+/// Four lanes through the `wide` crate, which maps them to SSE2, NEON or
+/// WebAssembly SIMD where the target has it and to plain arrays elsewhere.
+/// (Bare `[u32; 4]` arithmetic was left scalar by LLVM: it prefers four
+/// scalar rotates to a vector shift pair.)
 #[derive(Clone, Copy)]
-struct Lanes([u32; LANES]);
-
-impl Lanes {
-    #[inline(always)]
-    fn zip(self, o: Self, f: impl Fn(u32, u32) -> u32) -> Self {
-        Lanes(core::array::from_fn(|i| f(self.0[i], o.0[i])))
-    }
-    #[inline(always)]
-    fn map(self, f: impl Fn(u32) -> u32) -> Self {
-        Lanes(self.0.map(f))
-    }
-}
+struct Lanes(u32x4);
 
 impl U32xN for Lanes {
     const N: usize = LANES;
     #[inline(always)]
     fn splat(x: u32) -> Self {
-        Lanes([x; LANES])
+        Lanes(u32x4::splat(x))
     }
     #[inline(always)]
     fn from_fn(f: impl FnMut(usize) -> u32) -> Self {
-        Lanes(core::array::from_fn(f))
+        Lanes(u32x4::new(core::array::from_fn(f)))
     }
     #[inline(always)]
     fn store(self, out: &mut [u32]) {
-        out.copy_from_slice(&self.0);
+        out.copy_from_slice(&self.0.to_array());
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
-        self.zip(o, u32::wrapping_add)
+        Lanes(self.0 + o.0)
     }
     #[inline(always)]
     fn xor(self, o: Self) -> Self {
-        self.zip(o, |a, b| a ^ b)
+        Lanes(self.0 ^ o.0)
     }
     #[inline(always)]
     fn and(self, o: Self) -> Self {
-        self.zip(o, |a, b| a & b)
+        Lanes(self.0 & o.0)
     }
     #[inline(always)]
     fn or(self, o: Self) -> Self {
-        self.zip(o, |a, b| a | b)
+        Lanes(self.0 | o.0)
     }
     #[inline(always)]
     fn andnot(self, o: Self) -> Self {
-        self.zip(o, |a, b| !a & b)
+        Lanes(!self.0 & o.0)
     }
     #[inline(always)]
     fn shr<const R: i32>(self) -> Self {
-        self.map(|a| a >> R)
+        Lanes(self.0 >> R as u32)
     }
     #[inline(always)]
     fn shl<const L: i32>(self) -> Self {
-        self.map(|a| a << L)
+        Lanes(self.0 << L as u32)
     }
 }
 
