@@ -1,7 +1,26 @@
 //! CPU backends: one module per ISA with identical signatures, chosen by [`Platform`].
 
+/// Repeats `$body` with `$i` bound to each literal in turn. The kernels index
+/// rings of message words by round, which only stays in registers when the
+/// compiler sees every index as a constant; LLVM will not fully unroll loops
+/// this large on its own.
+macro_rules! unroll {
+    ($i:ident in [$($v:literal),* $(,)?] $body:block) => {
+        // The ring's last writes are dead in the final copy.
+        $( #[allow(unused_assignments)] { let $i: usize = $v; $body } )*
+    };
+}
+
+pub mod lanes;
 pub mod platform;
 pub mod portable;
+mod sha256xn;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_avx2;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_sha;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_sse41;
 
 #[cfg(test)]
 mod test;

@@ -1,22 +1,40 @@
 //! The CPU levels, detected at run time. The only place that dispatches to
-//! ISA-specific code.
+//! ISA-specific code: every call into a `#[target_feature]` level is guarded
+//! by [`Platform::availability`].
 
 use std::ops::Range;
 
-use crate::backend::cpu::portable;
+use crate::backend::cpu::{lanes, portable};
+#[cfg(target_arch = "x86_64")]
+use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
-/// A CPU implementation level, best first in [`Platform::ALL`].
+/// A CPU implementation level, best first in [`Platform::ALL`]. Every variant
+/// exists on every target so that `backends` can say why one is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Platform {
+    /// x86-64 SHA extensions, two hashes interleaved.
+    ShaNi,
+    /// x86-64 AVX2: eight lanes.
+    Avx2,
+    /// x86-64 SSE4.1: four lanes.
+    Sse41,
+    /// Portable lane arrays the compiler vectorizes: every target.
+    Lanes,
     /// Portable scalar code: the reference.
     Portable,
 }
 
 impl Platform {
     /// Every level this build knows, best first, available here or not.
-    pub const ALL: &'static [Platform] = &[Platform::Portable];
+    pub const ALL: &'static [Platform] = &[
+        Platform::ShaNi,
+        Platform::Avx2,
+        Platform::Sse41,
+        Platform::Lanes,
+        Platform::Portable,
+    ];
 
     /// The best level this CPU supports.
     pub fn detect() -> Platform {
@@ -30,6 +48,10 @@ impl Platform {
     /// The command-line name of the level.
     pub fn name(self) -> &'static str {
         match self {
+            Platform::ShaNi => "sha-ni",
+            Platform::Avx2 => "avx2",
+            Platform::Sse41 => "sse4",
+            Platform::Lanes => "lanes",
             Platform::Portable => "scalar",
         }
     }
@@ -42,7 +64,10 @@ impl Platform {
     /// `Ok` when this CPU can run the level, or why not.
     pub fn availability(self) -> Result<(), String> {
         match self {
-            Platform::Portable => Ok(()),
+            Platform::ShaNi => x86_feature("sha", cpu_has_sha()),
+            Platform::Avx2 => x86_feature("avx2", cpu_has_avx2()),
+            Platform::Sse41 => x86_feature("sse4.1", cpu_has_sse41()),
+            Platform::Lanes | Platform::Portable => Ok(()),
         }
     }
 
@@ -54,27 +79,137 @@ impl Platform {
     /// Nonces, headers or Merkle pairs processed per call of the inner kernel.
     pub fn lanes(self) -> usize {
         match self {
+            Platform::ShaNi => x86_sha::WAYS,
+            Platform::Avx2 => 8,
+            Platform::Sse41 => 4,
+            Platform::Lanes => lanes::LANES,
             Platform::Portable => 1,
         }
     }
 
-    pub fn search(self, p: &Prepared, range: Range<u64>) -> SearchOutcome {
-        match self {
-            Platform::Portable => portable::search(p, range),
+    /// Panics when the level is not available: calling one the CPU lacks is a
+    /// programming error (use [`Platform::force`]), and must never reach the
+    /// `#[target_feature]` code.
+    #[inline]
+    fn assert_available(self) {
+        if let Err(why) = self.availability() {
+            panic!("CPU level {} used but unavailable: {why}", self.name());
         }
     }
 
+    /// Every nonce in `range` (inside 0..2^32) whose header hash meets the target.
+    pub fn search(self, p: &Prepared, range: Range<u64>) -> SearchOutcome {
+        self.assert_available();
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX2.
+            Platform::Avx2 => unsafe { x86_avx2::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SSE4.1.
+            Platform::Sse41 => unsafe { x86_sse41::search(p, range) },
+            Platform::Lanes => lanes::search(p, range),
+            _ => portable::search(p, range),
+        }
+    }
+
+    /// sha256d of each header into `out`, which has the same length.
     pub fn hash_headers(self, headers: &[[u8; HEADER_LEN]], out: &mut [[u8; 32]]) {
         assert_eq!(headers.len(), out.len(), "one output per header");
+        self.assert_available();
         match self {
-            Platform::Portable => portable::hash_headers(headers, out),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::hash_headers(headers, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX2.
+            Platform::Avx2 => unsafe { x86_avx2::hash_headers(headers, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SSE4.1.
+            Platform::Sse41 => unsafe { x86_sse41::hash_headers(headers, out) },
+            Platform::Lanes => lanes::hash_headers(headers, out),
+            _ => portable::hash_headers(headers, out),
         }
     }
 
+    /// sha256d(level[2i] || level[2i+1]) into out[i]; `level.len() == 2 * out.len()`.
     pub fn merkle_pairs(self, level: &[[u8; 32]], out: &mut [[u8; 32]]) {
         assert_eq!(level.len(), 2 * out.len(), "one output per pair");
+        self.assert_available();
         match self {
-            Platform::Portable => portable::merkle_pairs(level, out),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::merkle_pairs(level, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX2.
+            Platform::Avx2 => unsafe { x86_avx2::merkle_pairs(level, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SSE4.1.
+            Platform::Sse41 => unsafe { x86_sse41::merkle_pairs(level, out) },
+            Platform::Lanes => lanes::merkle_pairs(level, out),
+            _ => portable::merkle_pairs(level, out),
         }
     }
+
+    /// One SHA-256 compression of `blocks[i]` into `states[i]`: the level's
+    /// hashing primitive, exposed so it can be checked against NIST vectors.
+    pub fn compress_blocks(self, states: &mut [[u32; 8]], blocks: &[[u8; 64]]) {
+        assert_eq!(states.len(), blocks.len(), "one block per state");
+        self.assert_available();
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
+            Platform::ShaNi => unsafe { x86_sha::compress_blocks(states, blocks) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX2.
+            Platform::Avx2 => unsafe { x86_avx2::compress_blocks(states, blocks) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has SSE4.1.
+            Platform::Sse41 => unsafe { x86_sse41::compress_blocks(states, blocks) },
+            Platform::Lanes => lanes::compress_blocks(states, blocks),
+            _ => portable::compress_blocks(states, blocks),
+        }
+    }
+}
+
+/// `Ok` or "CPU lacks `feature`"; "not x86_64" on other targets.
+fn x86_feature(feature: &str, present: bool) -> Result<(), String> {
+    if !cfg!(target_arch = "x86_64") {
+        Err("not x86_64".to_string())
+    } else if present {
+        Ok(())
+    } else {
+        Err(format!("CPU lacks {feature}"))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_sha() -> bool {
+    // The kernels also use SSSE3 shuffles and SSE4.1; every SHA CPU has them,
+    // but the check costs nothing.
+    std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+}
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_sse41() -> bool {
+    std::arch::is_x86_feature_detected!("sse4.1")
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_sha() -> bool {
+    false
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_avx2() -> bool {
+    false
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_sse41() -> bool {
+    false
 }

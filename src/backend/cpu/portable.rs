@@ -87,3 +87,11 @@ pub fn merkle_pairs(level: &[[u8; 32]], out: &mut [[u8; 32]]) {
         *o = sha256::state_bytes(&sha256::hash_digest_words(&state));
     }
 }
+
+/// One SHA-256 compression of `blocks[i]` into `states[i]` (same length): the
+/// multi-buffer primitive every level exposes for the NIST vectors.
+pub fn compress_blocks(states: &mut [[u32; 8]], blocks: &[[u8; 64]]) {
+    for (s, b) in states.iter_mut().zip(blocks) {
+        sha256::compress(s, b);
+    }
+}
