@@ -7,12 +7,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{KernelArg, RunArgs};
 use micromine::backend::coins::{CoinKernel, CoinLevel};
-use micromine::backend::cpu::Platform;
 use micromine::backend::select;
-use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
+use micromine::export::report::{ProfileInfo, Report, SCHEMA};
 use micromine::profile::calibrate::measure_host_clock;
 use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
 use micromine::profile::{self, Profile};
@@ -63,9 +63,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let host = host_info();
+    let host = micromine::host::host_info();
     for p in &profiles {
-        let run = emulate::run_profile(p, &opts, clock, |line| eprintln!("{line}"))?;
+        // A bar on a terminal; plain lines on a pipe, where a bar would be noise.
+        let bar = progress_bar(opts.kernels.len() as u64 * opts.host_engines.len().max(1) as u64);
+        let run = emulate::run_profile(p, &opts, clock, |line| {
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.set_message(line.to_string());
+                bar.inc(1);
+            }
+        })?;
+        bar.finish_and_clear();
         let report = Report {
             schema: SCHEMA.to_string(),
             profile: ProfileInfo {
@@ -146,25 +156,13 @@ fn print_summary(report: &Report, path: &Path) {
     eprintln!("wrote {}", path.display());
 }
 
-fn host_info() -> HostInfo {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu_model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .and_then(|r| r.split(':').nth(1))
-        })
-        .map_or_else(|| "unknown".to_string(), |s| s.trim().to_string());
-    HostInfo {
-        cpu_model,
-        cpu_features: Platform::ALL
-            .iter()
-            .filter(|p| p.availability().is_ok())
-            .map(|p| p.name().to_string())
-            .collect(),
-        logical_cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-        micromine_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: None,
+fn progress_bar(steps: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
     }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
 }
