@@ -1,97 +1,50 @@
 //! NIST CAVP SHA-256 vectors (ShortMsg, LongMsg, Monte) against the kernel,
-//! cross-checked with the `sha2` crate.
+//! every digest also cross-checked with the `sha2` crate.
 
+use micromine::bench::nist::{check_messages, check_monte, parse_messages, parse_monte};
 use micromine::kernel::sha256;
 use sha2::{Digest, Sha256};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nist_cavp");
 
-/// `(key, value)` pairs of a .rsp file in order, comments and sections skipped.
-fn fields(name: &str) -> Vec<(String, String)> {
-    std::fs::read_to_string(format!("{DIR}/{name}"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with('['))
-        .filter_map(|l| l.split_once(" = "))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
+fn read(name: &str) -> String {
+    std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()
 }
 
-/// (message, expected digest) from a Len/Msg/MD file.
-fn messages(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let f = fields(name);
-    f.chunks_exact(3)
-        .map(|c| {
-            assert_eq!(
-                (c[0].0.as_str(), c[1].0.as_str(), c[2].0.as_str()),
-                ("Len", "Msg", "MD")
-            );
-            let bits: usize = c[0].1.parse().unwrap();
-            let mut msg = hex::decode(&c[1].1).unwrap();
-            // Len = 0 is written as Msg = 00.
-            msg.truncate(bits / 8);
-            assert_eq!(msg.len() * 8, bits, "byte-oriented vectors only");
-            (msg, hex::decode(&c[2].1).unwrap())
-        })
-        .collect()
-}
-
-fn check_messages(name: &str, expected_count: usize) {
-    let vectors = messages(name);
-    assert_eq!(vectors.len(), expected_count, "{name}");
-    for (msg, md) in &vectors {
-        let ours = sha256::sha256(msg);
-        assert_eq!(ours.as_slice(), md.as_slice(), "{name} len {}", msg.len());
-        assert_eq!(ours.as_slice(), Sha256::digest(msg).as_slice());
-    }
+/// The kernel's digest, asserted equal to the reference crate's on the way.
+fn ours_and_sha2(msg: &[u8]) -> [u8; 32] {
+    let ours = sha256::sha256(msg);
+    assert_eq!(
+        ours.as_slice(),
+        Sha256::digest(msg).as_slice(),
+        "len {}",
+        msg.len()
+    );
+    ours
 }
 
 #[test]
 fn short_messages() {
-    check_messages("SHA256ShortMsg.rsp", 65);
+    let v = parse_messages(&read("SHA256ShortMsg.rsp")).unwrap();
+    assert_eq!(check_messages(&v, ours_and_sha2), Ok(65));
 }
 
 #[test]
 fn long_messages() {
-    check_messages("SHA256LongMsg.rsp", 64);
+    let v = parse_messages(&read("SHA256LongMsg.rsp")).unwrap();
+    assert_eq!(check_messages(&v, ours_and_sha2), Ok(64));
 }
 
-/// SHAVS Monte Carlo: from the seed, 100 checkpoints of 1000 chained hashes
-/// each, every message being the last three digests concatenated.
 #[test]
 fn monte_carlo() {
-    let f = fields("SHA256Monte.rsp");
-    assert_eq!(f[0].0, "Seed");
-    let mut seed: [u8; 32] = hex::decode(&f[0].1).unwrap().try_into().unwrap();
-    let checkpoints: Vec<_> = f[1..].chunks_exact(2).collect();
-    assert_eq!(checkpoints.len(), 100);
-    let mut buf = [0u8; 96];
-    for (j, c) in checkpoints.iter().enumerate() {
-        assert_eq!(
-            (c[0].0.as_str(), c[0].1.parse::<usize>().unwrap()),
-            ("COUNT", j)
-        );
-        let mut md = [seed; 3];
-        for _ in 3..1003 {
-            buf[..32].copy_from_slice(&md[0]);
-            buf[32..64].copy_from_slice(&md[1]);
-            buf[64..].copy_from_slice(&md[2]);
-            let next = sha256::sha256(&buf);
-            if j == 0 {
-                assert_eq!(next.as_slice(), Sha256::digest(buf).as_slice());
-            }
-            md = [md[1], md[2], next];
-        }
-        seed = md[2];
-        assert_eq!(hex::encode(seed), c[1].1, "checkpoint {j}");
-    }
+    let m = parse_monte(&read("SHA256Monte.rsp")).unwrap();
+    assert_eq!(check_monte(&m, ours_and_sha2), Ok(100));
 }
 
 #[test]
 fn sha256d_is_sha256_twice() {
-    // Cross-check on the ShortMsg inputs with the reference crate.
-    for (msg, _) in messages("SHA256ShortMsg.rsp") {
-        let want = Sha256::digest(Sha256::digest(&msg));
-        assert_eq!(sha256::sha256d(&msg).as_slice(), want.as_slice());
+    for v in parse_messages(&read("SHA256ShortMsg.rsp")).unwrap() {
+        let want = Sha256::digest(Sha256::digest(&v.msg));
+        assert_eq!(sha256::sha256d(&v.msg).as_slice(), want.as_slice());
     }
 }
