@@ -91,8 +91,6 @@ pub struct RunArgs {
         conflicts_with = "power_cap"
     )]
     pub duty: Option<f64>,
-    #[command(flatten)]
-    pub network: NetworkArgs,
 }
 
 /// Overrides of the built-in network snapshot used for economics.
