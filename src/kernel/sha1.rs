@@ -77,15 +77,8 @@ pub fn compress_words(state: &mut [u32; 5], block: &[u32; 16]) {
     }
 }
 
-/// Reads 64 bytes as 16 big-endian words.
-#[inline]
-pub fn block_words(block: &[u8; 64]) -> [u32; 16] {
-    let mut w = [0u32; 16];
-    for (i, chunk) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes(chunk.try_into().expect("4-byte chunk"));
-    }
-    w
-}
+/// SHA-1 reads its message as big-endian words exactly as SHA-256 does.
+pub use crate::kernel::sha256::block_words;
 
 /// Compresses one 64-byte block.
 #[inline]
