@@ -21,6 +21,7 @@ fn git(args: &[&str]) -> Option<String> {
 fn main() {
     println!("cargo::rerun-if-changed=shaders");
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/kernel/sha256_consts.rs");
     let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     codegen::write_all(std::path::Path::new("shaders"), std::path::Path::new(&out))
         .expect("expanding the WGSL templates in shaders/");
