@@ -11,6 +11,7 @@ use micromine::backend::parallel;
 use micromine::kernel::header::target_from_compact;
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob};
+use micromine::profile::emulate::Kernel;
 
 fn available() -> Vec<Platform> {
     Platform::ALL
@@ -49,7 +50,8 @@ fn job() -> Prepared {
 
 fn sha256d_search(c: &mut Criterion) {
     let p = job();
-    let n: u64 = 1 << 18;
+    // The batch `micromine run` times per call, so the two can be compared.
+    let n: u64 = Kernel::Sha256d.max_chunk();
     let mut g = c.benchmark_group("sha256d_search");
     g.throughput(Throughput::Elements(n));
     for level in available() {

@@ -118,8 +118,10 @@ impl Kernel {
         }
     }
 
-    /// Most units per slice: a few milliseconds of host work.
-    fn max_chunk(self) -> u64 {
+    /// Most units one CPU worker's timed batch call does: a few
+    /// milliseconds of host work. Public so the criterion benches time the
+    /// same batch that `run` times.
+    pub fn max_chunk(self) -> u64 {
         match self {
             Kernel::Sha256d => 16_384,
             Kernel::Headers | Kernel::Merkle => 4_096,
