@@ -520,7 +520,13 @@ mod tests {
         let mut ns = vec![0u64, 1, 9, u64::MAX, u64::MAX - 1];
         for d in 1..20u32 {
             let p = 10u64.pow(d);
-            ns.extend([p - 1, p, p + 1, p + 123_456_789 % p, 2 * p - 1]);
+            ns.extend([
+                p - 1,
+                p,
+                p + 1,
+                p + 123_456_789 % p,
+                p.saturating_mul(2) - 1,
+            ]);
             ns.push(p + p / 3);
         }
         for n in ns {
