@@ -78,22 +78,27 @@ fn add_state(x: State, y: State) -> State {
 // The 9-digit zero-padded ASCII of x (< 10^9), left-aligned in three
 // big-endian words (the last holds one digit).
 fn nine_digits(x: u32) -> vec3<u32> {
-    var v = x;
-    var d: array<u32, 9>;
-    d[8] = v % 10u; v = v / 10u;
-    d[7] = v % 10u; v = v / 10u;
-    d[6] = v % 10u; v = v / 10u;
-    d[5] = v % 10u; v = v / 10u;
-    d[4] = v % 10u; v = v / 10u;
-    d[3] = v % 10u; v = v / 10u;
-    d[2] = v % 10u; v = v / 10u;
-    d[1] = v % 10u; v = v / 10u;
-    d[0] = v;
+    let v1 = x / 10u;
+    let v2 = v1 / 10u;
+    let v3 = v2 / 10u;
+    let v4 = v3 / 10u;
+    let v5 = v4 / 10u;
+    let v6 = v5 / 10u;
+    let v7 = v6 / 10u;
+    let d0 = v7 / 10u;
+    let d1 = v7 - 10u * d0;
+    let d2 = v6 - 10u * v7;
+    let d3 = v5 - 10u * v6;
+    let d4 = v4 - 10u * v5;
+    let d5 = v3 - 10u * v4;
+    let d6 = v2 - 10u * v3;
+    let d7 = v1 - 10u * v2;
+    let d8 = x - 10u * v1;
     let ascii = 0x30303030u;
     return vec3<u32>(
-        ((d[0] << 24u) | (d[1] << 16u) | (d[2] << 8u) | d[3]) | ascii,
-        ((d[4] << 24u) | (d[5] << 16u) | (d[6] << 8u) | d[7]) | ascii,
-        (d[8] << 24u) | 0x30000000u,
+        ((d0 << 24u) | (d1 << 16u) | (d2 << 8u) | d3) | ascii,
+        ((d4 << 24u) | (d5 << 16u) | (d6 << 8u) | d7) | ascii,
+        (d8 << 24u) | 0x30000000u,
     );
 }
 
@@ -141,15 +146,32 @@ fn duco_search(
     let two_block = job[36] != 0u;
     let report_all = job[37] != 0u;
     let h0 = State(H0[0], H0[1], H0[2], H0[3], H0[4]);
+    // Loaded once: the compiler cannot tell that the hit stores leave them alone.
+    let p0 = job[0];
+    let p1 = job[1];
+    let p2 = job[2];
+    let p3 = job[3];
+    let p4 = job[4];
+    let p5 = job[5];
+    let p6 = job[6];
+    let p7 = job[7];
+    let p8 = job[8];
+    let p9 = job[9];
+    let tpl10 = job[21];
+    let tpl11 = job[22];
+    let tpl12 = job[23];
+    let tpl13 = job[24];
+    let tpl14 = job[25];
+    let tpl15 = job[26];
 
     for (var i = first; i < end; i++) {
         let low = nine_digits((low0 + i) * scale) & masks;
-        var t10 = job[21];
-        var t11 = job[22];
-        var t12 = job[23];
-        var t13 = job[24];
-        var t14 = job[25];
-        var t15 = job[26];
+        var t10 = tpl10;
+        var t11 = tpl11;
+        var t12 = tpl12;
+        var t13 = tpl13;
+        var t14 = tpl14;
+        var t15 = tpl15;
         // The template is zero where low's digits go.
         switch lw {
             case 10u: { t10 |= low.x; t11 |= low.y; t12 |= low.z; }
@@ -157,16 +179,16 @@ fn duco_search(
             case 12u: { t12 |= low.x; t13 |= low.y; t14 |= low.z; }
             default: { t13 |= low.x; t14 |= low.y; t15 |= low.z; }
         }
-        var w0 = job[0];
-        var w1 = job[1];
-        var w2 = job[2];
-        var w3 = job[3];
-        var w4 = job[4];
-        var w5 = job[5];
-        var w6 = job[6];
-        var w7 = job[7];
-        var w8 = job[8];
-        var w9 = job[9];
+        var w0 = p0;
+        var w1 = p1;
+        var w2 = p2;
+        var w3 = p3;
+        var w4 = p4;
+        var w5 = p5;
+        var w6 = p6;
+        var w7 = p7;
+        var w8 = p8;
+        var w9 = p9;
         var w10 = t10;
         var w11 = t11;
         var w12 = t12;
