@@ -59,7 +59,7 @@ fn low_digits(digits: usize) -> usize {
 /// part, so one template serves them all.
 fn segment_end(start: u64) -> u64 {
     let unit = 10u64.pow(low_digits(digit_count(start)) as u32);
-    (start / unit + 1).checked_mul(unit).unwrap_or(u64::MAX)
+    (start / unit + 1).saturating_mul(unit)
 }
 
 /// What the job buffer says about one piece, apart from the job itself.
@@ -330,8 +330,14 @@ impl DucoContext {
             todo.push_back((range, u64::MAX));
         }
         let found = self.run(ctx, p, report_all, &mut todo, &mut flying);
-        // A failed wait can leave a flight behind: drop it with the error.
-        flying.clear();
+        // After an error the other slot may still be in flight: let it land
+        // and unmap it, so the next call can map it again.
+        for f in flying.drain(..) {
+            let slot = &self.slots[f.slot];
+            if ctx.wait_mapped(&slot.mapped, f.submission).is_ok() {
+                slot.readback.unmap();
+            }
+        }
         self.todo = todo;
         self.flying = flying;
         let mut hits = found?;
@@ -364,31 +370,34 @@ impl DucoContext {
                 break;
             };
             let slot = &self.slots[f.slot];
-            ctx.wait_mapped(&slot.mapped, f.submission.clone())
+            ctx.wait_mapped(&slot.mapped, f.submission)
                 .map_err(gpu_err)?;
             let done = Instant::now();
             let len = f.range.end - f.range.start;
-            let count = {
+            let (count, bad) = {
                 let view = slot.readback.get_mapped_range(..).map_err(gpu_err)?;
                 let word = |i: usize| {
                     u32::from_le_bytes(view[4 * i..4 * i + 4].try_into().expect("4 bytes"))
                 };
                 let count = word(0);
-                if count <= DUCO_HIT_CAPACITY {
-                    for i in 0..count as usize {
-                        let offset = u64::from(word(1 + i));
-                        if offset >= len {
-                            slot.readback.unmap();
-                            return Err(gpu_err(format!(
-                                "the device reported offset {offset} in a piece of {len}"
-                            )));
-                        }
+                let listed = if count > DUCO_HIT_CAPACITY { 0 } else { count };
+                let offsets = (1..=listed as usize).map(|i| u64::from(word(i)));
+                let mut bad = None;
+                for offset in offsets {
+                    if offset < len {
                         hits.push(f.range.start + offset);
+                    } else {
+                        bad = Some(offset);
                     }
                 }
-                count
+                (count, bad)
             };
             slot.readback.unmap();
+            if let Some(offset) = bad {
+                return Err(gpu_err(format!(
+                    "the device reported offset {offset} in a piece of {len}"
+                )));
+            }
             free[n_free] = f.slot;
             n_free += 1;
             if count > DUCO_HIT_CAPACITY {
