@@ -8,6 +8,7 @@
 
 mod context;
 mod dispatch;
+mod duco;
 
 use std::ops::Range;
 use std::sync::Mutex;
@@ -80,6 +81,8 @@ pub struct DispatchStats {
 pub struct GpuBackend {
     summary: AdapterSummary,
     engine: Mutex<dispatch::Engine>,
+    /// Locked after `engine`, whose context it runs on.
+    duco: Mutex<duco::DucoContext>,
 }
 
 /// Opens the adapter wgpu's environment conventions select.
@@ -134,6 +137,7 @@ impl GpuBackend {
     ) -> Result<GpuBackend, GpuUnavailable> {
         let info = adapter.get_info();
         let ctx = context::Context::new(&adapter, tuning)?;
+        let duco = duco::DucoContext::new(&ctx, &info.name)?;
         let summary = AdapterSummary {
             name: info.name,
             backend_api: info.backend.to_string(),
@@ -144,7 +148,20 @@ impl GpuBackend {
         Ok(GpuBackend {
             summary,
             engine: Mutex::new(dispatch::Engine::new(ctx)),
+            duco: Mutex::new(duco),
         })
+    }
+
+    /// Every n in `range` solving the DUCO-S1 job, as `duco::search_scalar`
+    /// finds them; each is re-checked on the CPU.
+    pub fn duco_search(
+        &self,
+        p: &crate::kernel::duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<crate::kernel::duco::DucoOutcome, BackendError> {
+        let engine = self.lock();
+        let mut duco = self.duco.lock().unwrap_or_else(|e| e.into_inner());
+        duco.search(&engine.ctx, p, range)
     }
 
     /// The adapter this backend runs on.
