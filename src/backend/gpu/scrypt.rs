@@ -70,7 +70,7 @@ impl ScryptGpuPlan {
             lanes = MAX_SCRYPT_LANES;
             limited_by = "MAX_SCRYPT_LANES";
         }
-        (lanes > 0).then(|| ScryptGpuPlan {
+        (lanes > 0).then_some(ScryptGpuPlan {
             lanes: lanes as u32,
             lane_bytes: LITECOIN_LANE_BYTES,
             limit_bytes,
