@@ -84,7 +84,7 @@ pub struct Context {
     pub batch_bind_group: wgpu::BindGroup,
 }
 
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+pub(super) fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
@@ -97,7 +97,7 @@ fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
-fn buffer(
+pub(super) fn buffer(
     device: &wgpu::Device,
     label: &str,
     size: u64,

@@ -324,7 +324,7 @@ impl Engine {
 }
 
 /// Splits the next submission off the front of `todo`.
-fn next_piece(todo: &mut VecDeque<(Range<u64>, u64)>, size: u64) -> Option<Range<u64>> {
+pub(super) fn next_piece(todo: &mut VecDeque<(Range<u64>, u64)>, size: u64) -> Option<Range<u64>> {
     let (range, max) = todo.pop_front()?;
     let end = range.start + (range.end - range.start).min(size).min(max);
     if end < range.end {

@@ -9,12 +9,14 @@
 mod context;
 mod dispatch;
 mod duco;
+mod scrypt;
 
 use std::ops::Range;
 use std::sync::Mutex;
 
 pub use context::{HIT_CAPACITY, Tuning};
 pub use dispatch::TARGET_SUBMISSION;
+pub use scrypt::{MAX_SCRYPT_LANES, SCRYPT_HIT_CAPACITY, ScryptGpuPlan};
 /// The wgpu this backend is built on, for callers that pick an adapter themselves.
 pub use wgpu;
 
@@ -83,6 +85,8 @@ pub struct GpuBackend {
     engine: Mutex<dispatch::Engine>,
     /// Locked after `engine`, whose context it runs on.
     duco: Mutex<duco::DucoContext>,
+    /// Locked after `engine`, whose device it runs on; never with `duco`.
+    scrypt: Mutex<scrypt::ScryptGpu>,
 }
 
 /// Opens the adapter wgpu's environment conventions select.
@@ -138,6 +142,7 @@ impl GpuBackend {
         let info = adapter.get_info();
         let ctx = context::Context::new(&adapter, tuning)?;
         let duco = duco::DucoContext::new(&ctx, &info.name)?;
+        let scrypt = scrypt::ScryptGpu::new(&ctx, &info.name)?;
         let summary = AdapterSummary {
             name: info.name,
             backend_api: info.backend.to_string(),
@@ -149,6 +154,7 @@ impl GpuBackend {
             summary,
             engine: Mutex::new(dispatch::Engine::new(ctx)),
             duco: Mutex::new(duco),
+            scrypt: Mutex::new(scrypt),
         })
     }
 
@@ -182,6 +188,32 @@ impl GpuBackend {
     /// How search submissions are timed on this adapter.
     pub fn timing(&self) -> TimingSource {
         self.lock().stats.timing
+    }
+
+    /// Every nonce in `range` whose Litecoin scrypt hash meets `job`'s
+    /// target, each re-checked on the CPU; the same answer as
+    /// [`crate::kernel::scrypt::search`].
+    pub fn scrypt_search(
+        &self,
+        job: &crate::kernel::scrypt::ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        let engine = self.lock();
+        let mut scrypt = self.scrypt.lock().unwrap_or_else(|e| e.into_inner());
+        scrypt.search(&engine.ctx, job, range)
+    }
+
+    /// How the scrypt scratchpad was sized on this device.
+    pub fn scrypt_plan(&self) -> ScryptGpuPlan {
+        self.scrypt.lock().unwrap_or_else(|e| e.into_inner()).plan()
+    }
+
+    /// scrypt submissions whose hits overflowed the list and were redone.
+    pub fn scrypt_overflows(&self) -> u64 {
+        self.scrypt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .overflows()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, dispatch::Engine> {
