@@ -291,7 +291,7 @@ pub fn coin_line(c: &coins::PowCoin) -> String {
         "{} snapshot {}: difficulty {}, reward {} {}/block, block every {}, {} {}",
         c.name,
         c.snapshot_date,
-        claim_text(&c.difficulty, sig3),
+        claim_text(&c.difficulty, coin_difficulty),
         claim_text(&c.block_reward, sig3),
         c.ticker,
         claim_text(&c.block_interval_s, |s| format!("{} s", sig3(s))),
@@ -316,6 +316,16 @@ pub fn duco_line(d: &coins::Duco) -> String {
         d.ticker,
         claim_text(&d.price_usd, usd_price)
     )
+}
+
+/// Scrypt difficulties sit in the millions, where explorers write `118.2M`.
+fn coin_difficulty(d: f64) -> String {
+    if (1e6..1e12).contains(&d) {
+        let m = format!("{:.2}", d / 1e6);
+        format!("{}M", m.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        difficulty(d)
+    }
 }
 
 /// A coin price: sub-cent prices keep their digits.
@@ -771,6 +781,11 @@ impl Comparison {
         s
     }
 
+    /// The Bitcoin snapshot line and where each of its figures comes from.
+    pub fn render_markdown_sources(&self) -> String {
+        self.snapshot_line() + "\n\n" + &self.sources_markdown()
+    }
+
     /// Where every snapshot figure comes from, as a Markdown list.
     fn sources_markdown(&self) -> String {
         let n = &self.snapshot;
@@ -827,9 +842,12 @@ impl Comparison {
 pub fn coin_sources_markdown(c: &CoinSnapshot, scrypt: bool, duco: bool) -> String {
     let mut s = String::from("### Coin snapshot sources\n\n");
     let mut item = |name: String, claim: &Claim| {
-        let value = claim
-            .sourced()
-            .map_or_else(|| NOT_SOURCED.to_string(), sig3);
+        let fmt = if name.ends_with("difficulty") {
+            coin_difficulty
+        } else {
+            sig3
+        };
+        let value = claim.sourced().map_or_else(|| NOT_SOURCED.to_string(), fmt);
         s.push_str(&format!(
             "- {name} = {value} ({}): {}\n",
             claim.date, claim.source
