@@ -33,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Row-by-row ratios between two reports, marked significant or within noise.
     Compare(CompareArgs),
+    /// Print the network snapshots (Bitcoin and each coin) with dates and sources.
+    Network(NetworkCmdArgs),
 }
 
 /// Kernels that `run` can benchmark.
@@ -166,6 +168,15 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// Print the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkCmdArgs {
+    /// Print as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

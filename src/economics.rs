@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod coins;
+
 /// The network snapshot shipped with the binary.
 pub const BUILTIN_SNAPSHOT: &str = include_str!("../network.toml");
 

@@ -28,5 +28,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Profiles(a) => commands::profiles::run(a),
         Command::Report(a) => commands::report::run(a),
         Command::Compare(a) => commands::compare::run(a),
+        Command::Network(a) => commands::network::run(a),
     }
 }

@@ -4,7 +4,7 @@
 pub mod backends;
 pub mod compare;
 pub mod merkle;
-mod network;
+pub mod network;
 pub mod profiles;
 pub mod report;
 pub mod run;

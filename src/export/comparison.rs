@@ -7,6 +7,7 @@ use super::load::Loaded;
 use super::markdown::Table;
 use super::report::BenchResult;
 use super::units::{difficulty, duration, probability, si, sig3, thousands, times, usd};
+use crate::economics::coins::{self, Claim, CoinSnapshot, DucoMining, ScryptMining};
 use crate::economics::{self, Energy, HeaderValidation, MerkleValidation, Mining, Snapshot};
 
 /// Which result a row describes.
@@ -67,6 +68,24 @@ pub struct MerkleRow {
     pub validation: MerkleValidation,
 }
 
+/// A scrypt result with its Litecoin and Dogecoin economics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScryptRow {
+    #[serde(flatten)]
+    pub id: RowId,
+    #[serde(flatten)]
+    pub mining: ScryptMining,
+}
+
+/// A DUCO-S1 result with its energy figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DucoRow {
+    #[serde(flatten)]
+    pub id: RowId,
+    #[serde(flatten)]
+    pub mining: DucoMining,
+}
+
 /// Everything `micromine report` shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
@@ -80,6 +99,13 @@ pub struct Comparison {
     pub headers: Vec<HeaderRow>,
     /// Merkle rows.
     pub merkle: Vec<MerkleRow>,
+    /// The coin snapshot the scrypt and DUCO rows use, with sources.
+    pub coins: CoinSnapshot,
+    /// Scrypt rows, the scrypt ASIC reference rows last (only when a report
+    /// has a scrypt result: references alone say nothing about a device).
+    pub scrypt: Vec<ScryptRow>,
+    /// DUCO-S1 rows.
+    pub duco: Vec<DucoRow>,
     /// Caveats the runs recorded, as `profile kernel/backend: note`, once each.
     pub run_notes: Vec<String>,
 }
@@ -112,8 +138,21 @@ fn host_limited(r: &BenchResult) -> bool {
         .is_some_and(|e| e.achieved_rate < HOST_LIMITED * e.target_rate)
 }
 
-/// Builds the comparison of every result in `reports`.
+/// Builds the comparison of every result in `reports`, with the built-in
+/// coin snapshot.
 pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
+    build_with_coins(reports, snapshot, &CoinSnapshot::builtin())
+}
+
+/// Builds the comparison with a given coin snapshot.
+pub fn build_with_coins(
+    reports: &[Loaded],
+    snapshot: &Snapshot,
+    coins: &CoinSnapshot,
+) -> Comparison {
+    let electricity = snapshot.electricity_usd_per_kwh.value;
+    let mut scrypt = Vec::new();
+    let mut duco = Vec::new();
     let mut mining = Vec::new();
     let mut headers = Vec::new();
     let mut merkle = Vec::new();
@@ -165,24 +204,22 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
                     power_w: power,
                     validation: economics::merkle_validation(snapshot, rate),
                 }),
-                // Kernels of other coins have no Bitcoin economics.
+                "scrypt" => scrypt.push(ScryptRow {
+                    id,
+                    mining: coins::scrypt_mining(coins, electricity, rate, availability, power),
+                }),
+                "duco-s1" => duco.push(DucoRow {
+                    id,
+                    mining: coins::duco_mining(electricity, rate, availability, power),
+                }),
+                // A kernel this version does not know has no economics.
                 _ => {}
             }
         }
     }
     for reference in &snapshot.reference {
         mining.push(MiningRow {
-            id: RowId {
-                profile: reference.name.clone(),
-                kernel: "sha256d".into(),
-                backend: "reference".into(),
-                threads: 0,
-                emulated: false,
-                verified: true,
-                interrupted: false,
-                host_limited: false,
-                file: String::new(),
-            },
+            id: reference_id(&reference.name, "sha256d"),
             mining: economics::mining(
                 snapshot,
                 reference.hashrate_hs,
@@ -192,7 +229,24 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
             marginal: None,
         });
     }
+    if !scrypt.is_empty() {
+        for r in &coins.scrypt_reference {
+            scrypt.push(ScryptRow {
+                id: reference_id(&r.name, "scrypt"),
+                mining: coins::scrypt_mining(
+                    coins,
+                    electricity,
+                    r.hashrate_hs,
+                    1.0,
+                    Some(r.power_w),
+                ),
+            });
+        }
+    }
     Comparison {
+        coins: coins.clone(),
+        scrypt,
+        duco,
         overridden: snapshot
             .overridden()
             .iter()
@@ -203,6 +257,83 @@ pub fn build(reports: &[Loaded], snapshot: &Snapshot) -> Comparison {
         mining,
         headers,
         merkle,
+    }
+}
+
+fn reference_id(name: &str, kernel: &str) -> RowId {
+    RowId {
+        profile: name.to_string(),
+        kernel: kernel.into(),
+        backend: "reference".into(),
+        threads: 0,
+        emulated: false,
+        verified: true,
+        interrupted: false,
+        host_limited: false,
+        file: String::new(),
+    }
+}
+
+/// Text for a figure that may be unsourced: never a made-up number.
+pub const NOT_SOURCED: &str = "not sourced";
+
+fn or_not_sourced(x: Option<f64>, fmt: impl Fn(f64) -> String) -> String {
+    x.map_or_else(|| NOT_SOURCED.to_string(), fmt)
+}
+
+fn claim_text(c: &Claim, fmt: impl Fn(f64) -> String) -> String {
+    or_not_sourced(c.sourced(), fmt)
+}
+
+/// One line of a proof-of-work coin's snapshot figures.
+pub fn coin_line(c: &coins::PowCoin) -> String {
+    let mut line = format!(
+        "{} snapshot {}: difficulty {}, reward {} {}/block, block every {}, {} {}",
+        c.name,
+        c.snapshot_date,
+        claim_text(&c.difficulty, coin_difficulty),
+        claim_text(&c.block_reward, sig3),
+        c.ticker,
+        claim_text(&c.block_interval_s, |s| format!("{} s", sig3(s))),
+        c.ticker,
+        claim_text(&c.price_usd, usd_price),
+    );
+    if let Some(h) = c.network_hashrate() {
+        line.push_str(&format!(", network {} implied", si(h, "H/s")));
+    }
+    if let Some(parent) = &c.merge_mined_with {
+        line.push_str(&format!(", merge-mined with {parent}"));
+    }
+    line
+}
+
+/// Duino-Coin's snapshot in one line.
+pub fn duco_line(d: &coins::Duco) -> String {
+    format!(
+        "{} snapshot {}: DUCO reward: not modelled (Kolka; no sourced current rate), {} {}",
+        d.name,
+        d.snapshot_date,
+        d.ticker,
+        claim_text(&d.price_usd, usd_price)
+    )
+}
+
+/// Scrypt difficulties sit in the millions, where explorers write `118.2M`.
+fn coin_difficulty(d: f64) -> String {
+    if (1e6..1e12).contains(&d) {
+        let m = format!("{:.2}", d / 1e6);
+        format!("{}M", m.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        difficulty(d)
+    }
+}
+
+/// A coin price: sub-cent prices keep their digits.
+fn usd_price(x: f64) -> String {
+    if x < 1.0 {
+        format!("${}", sig3(x))
+    } else {
+        usd(x)
     }
 }
 
@@ -243,6 +374,8 @@ impl Comparison {
             .map(|r| &r.id)
             .chain(self.headers.iter().map(|r| &r.id))
             .chain(self.merkle.iter().map(|r| &r.id))
+            .chain(self.scrypt.iter().map(|r| &r.id))
+            .chain(self.duco.iter().map(|r| &r.id))
             .any(|id| id.host_limited);
         if let (true, Some(last)) = (limited, out.last_mut()) {
             last.notes.push(HOST_LIMITED_NOTE.to_string());
@@ -445,7 +578,173 @@ impl Comparison {
             ));
             out.push(t);
         }
+        if !self.scrypt.is_empty() {
+            out.extend(self.scrypt_tables(&label));
+        }
+        if !self.duco.is_empty() {
+            out.push(self.duco_table(&label));
+        }
         out
+    }
+
+    fn scrypt_tables(&self, label: &dyn Fn(&RowId) -> String) -> Vec<Table> {
+        let na = || "n/a".to_string();
+        let (ltc, doge) = (&self.coins.litecoin, &self.coins.dogecoin);
+        let mut speed = Table::new(
+            &format!(
+                "Mining (scrypt: {} + {}, snapshots {} / {}): speed and efficiency",
+                ltc.ticker, doge.ticker, ltc.snapshot_date, doge.snapshot_date
+            ),
+            &[
+                "Profile",
+                "Backend",
+                "Threads",
+                "Hash rate",
+                "Availability",
+                "Power",
+                "J/MH",
+                "Energy/hash vs frontier",
+            ],
+            2,
+        );
+        let mut money = Table::new(
+            &format!("Mining (scrypt: {} + {}): per day", ltc.ticker, doge.ticker),
+            &[
+                "Profile",
+                "Backend",
+                &format!("{}/day", ltc.ticker),
+                &format!("{}/day", doge.ticker),
+                "Revenue/day",
+                "Energy/day",
+                "Cost/day",
+                "Net/day",
+                "Break-even $/kWh",
+            ],
+            2,
+        );
+        for row in &self.scrypt {
+            let m = &row.mining;
+            let e = m.energy.as_ref();
+            speed.push(vec![
+                label(&row.id),
+                row.id.backend.clone(),
+                if row.id.threads == 0 {
+                    "-".into()
+                } else {
+                    row.id.threads.to_string()
+                },
+                si(m.hashrate, "H/s"),
+                format!("{}%", sig3(m.availability * 100.0)),
+                e.map_or_else(na, |e| si(e.power_w, "W")),
+                e.map_or_else(na, |e| sig3(e.joules_per_mh)),
+                e.and_then(|e| e.energy_vs_frontier).map_or_else(na, times),
+            ]);
+            let coin = |i: usize| or_not_sourced(m.income.get(i).and_then(|c| c.per_day), sig3);
+            // With no power model there is no cost to set against revenue:
+            // n/a; with one, a missing revenue is a missing source.
+            let energy_money = |f: fn(&coins::ScryptEnergy) -> Option<f64>,
+                                fmt: fn(f64) -> String| {
+                e.map_or_else(na, |e| or_not_sourced(f(e), fmt))
+            };
+            money.push(vec![
+                label(&row.id),
+                row.id.backend.clone(),
+                coin(0),
+                coin(1),
+                or_not_sourced(m.usd_per_day, usd),
+                e.map_or_else(na, |e| format!("{} kWh", sig3(e.kwh_per_day))),
+                e.map_or_else(na, |e| usd(e.cost_usd_per_day)),
+                energy_money(|e| e.net_usd_per_day, usd),
+                energy_money(|e| e.break_even_usd_per_kwh, sig3),
+            ]);
+        }
+        speed.notes.push(coin_line(ltc) + ".");
+        speed.notes.push(coin_line(doge) + ".");
+        speed.notes.push(format!(
+            "Frontier: {}. Difficulty is on Bitcoin's base (difficulty 1 = 2^32 expected hashes), as both networks report it; pools' 2^16-based \"scrypt share difficulty\" is not used.",
+            self.coins
+                .scrypt_frontier()
+                .map(|f| format!(
+                    "{} ({} J/MH)",
+                    f.name,
+                    sig3(coins::joules_per_mega(f.hashrate_hs, f.power_w))
+                ))
+                .unwrap_or_else(|| "no reference".into())
+        ));
+        let missing: Vec<&str> = self
+            .scrypt
+            .first()
+            .map(|r| r.mining.usd_missing.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut note = format!(
+            "Merge-mined: the same hashes earn {} and {}. Electricity at ${}/kWh ({}).",
+            ltc.ticker,
+            doge.ticker,
+            self.snapshot.electricity_usd_per_kwh.value,
+            self.snapshot.electricity_usd_per_kwh.date
+        );
+        if !missing.is_empty() {
+            note.push_str(&format!(
+                " Revenue, net and break-even leave out {} ({NOT_SOURCED}): they are lower bounds.",
+                missing.join(", ")
+            ));
+        }
+        money.notes.push(note);
+        vec![speed, money]
+    }
+
+    fn duco_table(&self, label: &dyn Fn(&RowId) -> String) -> Table {
+        let na = || "n/a".to_string();
+        let d = &self.coins.duino_coin;
+        let mut t = Table::new(
+            &format!("Mining (DUCO-S1: {}, snapshot {})", d.name, d.snapshot_date),
+            &[
+                "Profile",
+                "Backend",
+                "Threads",
+                "Hash rate",
+                "Availability",
+                "Power",
+                "J/MH",
+                "Energy/day",
+                "Cost/day",
+                "DUCO/day",
+            ],
+            2,
+        );
+        for row in &self.duco {
+            let m = &row.mining;
+            t.push(vec![
+                label(&row.id),
+                row.id.backend.clone(),
+                row.id.threads.to_string(),
+                si(m.hashrate, "H/s"),
+                format!("{}%", sig3(m.availability * 100.0)),
+                m.power_w.map_or_else(na, |p| si(p, "W")),
+                m.joules_per_mh.map_or_else(na, sig3),
+                m.kwh_per_day
+                    .map_or_else(na, |k| format!("{} kWh", sig3(k))),
+                m.cost_usd_per_day.map_or_else(na, usd),
+                "not modelled".into(),
+            ]);
+        }
+        t.notes.push(duco_line(d) + ".");
+        t.notes.push(format!("Reward system: {}.", d.reward_system));
+        for dev in &d.device {
+            t.notes.push(format!(
+                "Published ({}): {} at {} earned {}-{} DUCO/day{} [{}]; dated context, not applied to any row.",
+                dev.date,
+                dev.name,
+                si(dev.hashrate_hs, "H/s"),
+                sig3(dev.duco_per_day_low),
+                sig3(dev.duco_per_day_high),
+                dev.power_w
+                    .map(|p| format!(" at about {}", si(p, "W")))
+                    .unwrap_or_default(),
+                dev.source
+            ));
+        }
+        t
     }
 
     /// The terminal rendering.
@@ -480,6 +779,11 @@ impl Comparison {
         }
         s.push_str(&self.sources_markdown());
         s
+    }
+
+    /// The Bitcoin snapshot line and where each of its figures comes from.
+    pub fn render_markdown_sources(&self) -> String {
+        self.snapshot_line() + "\n\n" + &self.sources_markdown()
     }
 
     /// Where every snapshot figure comes from, as a Markdown list.
@@ -520,6 +824,61 @@ impl Comparison {
         for r in &n.reference {
             item(&r.name, &r.date, &r.source);
         }
+        if !self.scrypt.is_empty() || !self.duco.is_empty() {
+            s.push('\n');
+            s.push_str(&self.coin_sources_markdown());
+        }
         s
     }
+
+    /// Where every coin figure in force comes from, as a Markdown list.
+    pub fn coin_sources_markdown(&self) -> String {
+        coin_sources_markdown(&self.coins, !self.scrypt.is_empty(), !self.duco.is_empty())
+    }
+}
+
+/// The coin snapshot's sources as a Markdown list; `scrypt` and `duco`
+/// choose the sections.
+pub fn coin_sources_markdown(c: &CoinSnapshot, scrypt: bool, duco: bool) -> String {
+    let mut s = String::from("### Coin snapshot sources\n\n");
+    let mut item = |name: String, claim: &Claim| {
+        let fmt = if name.ends_with("difficulty") {
+            coin_difficulty
+        } else {
+            sig3
+        };
+        let value = claim.sourced().map_or_else(|| NOT_SOURCED.to_string(), fmt);
+        s.push_str(&format!(
+            "- {name} = {value} ({}): {}\n",
+            claim.date, claim.source
+        ));
+    };
+    if scrypt {
+        for coin in [&c.litecoin, &c.dogecoin] {
+            item(format!("{} difficulty", coin.name), &coin.difficulty);
+            item(format!("{} block reward", coin.name), &coin.block_reward);
+            item(
+                format!("{} block interval (s)", coin.name),
+                &coin.block_interval_s,
+            );
+            item(format!("{} price (USD)", coin.name), &coin.price_usd);
+        }
+    }
+    if duco {
+        item(
+            format!("{} price (USD)", c.duino_coin.name),
+            &c.duino_coin.price_usd,
+        );
+    }
+    if scrypt {
+        for r in &c.scrypt_reference {
+            s.push_str(&format!("- {} ({}): {}\n", r.name, r.date, r.source));
+        }
+    }
+    if duco {
+        for d in &c.duino_coin.device {
+            s.push_str(&format!("- {} ({}): {}\n", d.name, d.date, d.source));
+        }
+    }
+    s
 }
