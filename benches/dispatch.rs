@@ -76,9 +76,7 @@ fn search(c: &mut Criterion) {
         for (level, direct, _) in direct_levels() {
             let backend: Box<dyn Backend> = Box::new(CpuBackend { platform: level });
             let id = |how: &str| BenchmarkId::new(format!("{}-{how}", level.name()), n);
-            g.bench_function(id("direct"), |b| {
-                b.iter(|| direct(black_box(&p), 0..n))
-            });
+            g.bench_function(id("direct"), |b| b.iter(|| direct(black_box(&p), 0..n)));
             g.bench_function(id("platform"), |b| {
                 b.iter(|| level.search(black_box(&p), 0..n))
             });

@@ -45,4 +45,12 @@ pub trait Backend: Send + Sync {
     fn wants_threads(&self) -> bool {
         true
     }
+
+    /// The GPU behind this backend: the coin kernels have no batch method
+    /// here (scrypt's CPU workers own scratchpads), so the harness reaches
+    /// the GPU's own coin searches through this.
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<&gpu::GpuBackend> {
+        None
+    }
 }

@@ -176,8 +176,12 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     for engine in &engines {
         let backend = engine.0.as_ref();
         for kernel in Kernel::ALL {
-            // Coin kernels have CPU levels of their own, checked once.
-            if matches!(kernel, Kernel::Coin(..)) && !std::ptr::eq(engine, &engines[0]) {
+            // Coin kernels have CPU levels of their own, checked once, and
+            // GPU kernels of their own.
+            if matches!(kernel, Kernel::Coin(..))
+                && !std::ptr::eq(engine, &engines[0])
+                && !engine.runs_coins()
+            {
                 continue;
             }
             t.record(

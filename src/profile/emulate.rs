@@ -59,6 +59,26 @@ impl Engine {
         if self.0.wants_threads() { 1 } else { 256 }
     }
 
+    /// Units one worker's timed call does on this engine.
+    fn chunk(&self, kernel: Kernel) -> u64 {
+        let chunk = kernel.max_chunk() * self.chunk_scale();
+        // A call must fill every scrypt lane the GPU holds, or part of it idles.
+        #[cfg(feature = "gpu")]
+        if let (Kernel::Coin(CoinKernel::Scrypt, _), Some(g)) = (kernel, self.0.as_gpu()) {
+            return chunk.max(2 * g.scrypt_plan().lanes as u64);
+        }
+        chunk
+    }
+
+    /// Whether this engine runs the coin kernels on its own device.
+    pub fn runs_coins(&self) -> bool {
+        #[cfg(feature = "gpu")]
+        if self.0.as_gpu().is_some() {
+            return true;
+        }
+        false
+    }
+
     // A backend failing mid-run (a lost GPU device) is not a result we can
     // report honestly, so it ends the run loudly.
     fn search(&self, p: &Prepared, range: Range<u64>) -> SearchOutcome {
@@ -212,7 +232,7 @@ fn genesis() -> [u8; HEADER_LEN] {
 }
 
 impl Workload {
-    fn new(kernel: Kernel, chunk: u64, worker: usize, workers: usize) -> Workload {
+    fn new(engine: &Engine, kernel: Kernel, chunk: u64, worker: usize, workers: usize) -> Workload {
         let n = chunk as usize;
         let template = genesis();
         // A zero target is never met: the search does its full work and reports nothing.
@@ -250,6 +270,7 @@ impl Workload {
             level,
             out,
             coin: match kernel {
+                Kernel::Coin(c, _) if engine.runs_coins() => Some(CoinWorkload::for_gpu(c)),
                 Kernel::Coin(c, level) => Some(CoinWorkload::new(c, worker, workers, level)),
                 _ => None,
             },
@@ -281,7 +302,14 @@ impl Workload {
                 std::hint::black_box(&self.out);
                 n as u64
             }
-            Kernel::Coin(..) => self.coin.as_mut().expect("coin workload").run(n),
+            Kernel::Coin(..) => {
+                let coin = self.coin.as_mut().expect("coin workload");
+                #[cfg(feature = "gpu")]
+                if let Some(g) = platform.0.as_gpu() {
+                    return coin.run_gpu(g, n);
+                }
+                coin.run(n)
+            }
         }
     }
 }
@@ -289,7 +317,7 @@ impl Workload {
 /// The backend name a result reports: the coin level for coin kernels.
 fn backend_name(engine: &Engine, kernel: Kernel) -> String {
     match kernel {
-        Kernel::Coin(c, level) => format!("coins-{}", level.name_for(c)),
+        Kernel::Coin(c, level) if !engine.runs_coins() => format!("coins-{}", level.name_for(c)),
         _ => engine.name(),
     }
 }
@@ -324,7 +352,12 @@ fn kernel_threads(
 /// of its timings count.
 pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     match kernel {
-        Kernel::Coin(c, _) => coins::verify::verify(c),
+        #[cfg(feature = "gpu")]
+        Kernel::Coin(c, _) if platform.runs_coins() => {
+            let g = platform.0.as_gpu().expect("runs_coins means a GPU");
+            coins::verify::verify_gpu(c, g)
+        }
+        Kernel::Coin(c, level) => coins::verify::verify(c, level),
         Kernel::Sha256d => {
             let header = genesis();
             let bits = u32::from_le_bytes(header[72..76].try_into().expect("4"));
@@ -362,7 +395,7 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
             ))
         }
         Kernel::Headers => {
-            let mut w = Workload::new(Kernel::Headers, Kernel::Headers.max_chunk(), 0, 1);
+            let mut w = Workload::new(platform, Kernel::Headers, Kernel::Headers.max_chunk(), 0, 1);
             let n = 257;
             w.run(platform, n);
             for i in 0..n as usize {
@@ -378,7 +411,7 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
             Ok(format!("{n} headers and the genesis header match sha256d"))
         }
         Kernel::Merkle => {
-            let mut w = Workload::new(Kernel::Merkle, Kernel::Merkle.max_chunk(), 0, 1);
+            let mut w = Workload::new(platform, Kernel::Merkle, Kernel::Merkle.max_chunk(), 0, 1);
             let n = 257;
             w.run(platform, n);
             for i in 0..n as usize {
@@ -410,8 +443,8 @@ fn run_workers(
             .map(|i| {
                 let clock = &clock;
                 s.spawn(move || {
-                    let chunk = kernel.max_chunk() * platform.chunk_scale();
-                    let mut w = Workload::new(kernel, chunk, i, threads);
+                    let chunk = platform.chunk(kernel);
+                    let mut w = Workload::new(platform, kernel, chunk, i, threads);
                     throttle.run(clock, duration, chunk, |n| {
                         if stopped() { 0 } else { w.run(platform, n) }
                     })
@@ -636,8 +669,12 @@ pub fn run_profile(
                 Kernel::Coin(c, _) => Kernel::Coin(c, plan.coin_level),
                 k => k,
             };
-            // Coin kernels have CPU code only: run them once, with the CPU engines.
-            if matches!(kernel, Kernel::Coin(..)) && Some(engine_index) != first_cpu {
+            // Coin kernels have one CPU level per run (their own dispatch),
+            // so they run with the first CPU engine, and on the GPU.
+            if matches!(kernel, Kernel::Coin(..))
+                && Some(engine_index) != first_cpu
+                && !engine.runs_coins()
+            {
                 continue;
             }
             let (threads, lane_note) = match kernel_threads(profile, threads, kernel) {

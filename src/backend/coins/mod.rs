@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::kernel::duco::{self, DucoError, DucoJob, DucoOutcome};
 use crate::kernel::header::{HEADER_LEN, Target};
-use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
+use crate::kernel::scrypt::{LITECOIN_LANE_BYTES, ScryptJob};
 use crate::kernel::search::{NONCE_END, SearchError, SearchOutcome};
 
 /// A coin kernel that `run` can time.
@@ -151,14 +151,14 @@ fn split(range: Range<u64>, parts: usize) -> Vec<Range<u64>> {
         .collect()
 }
 
-/// DUCO-S1 search of `range` on `threads` workers.
+/// DUCO-S1 search of `range` at `level` on `threads` workers.
 pub fn duco_search(
+    level: DucoLevel,
     p: &duco::Prepared,
     range: Range<u64>,
     threads: usize,
 ) -> Result<DucoOutcome, DucoError> {
     p.job.check_range(&range)?;
-    let level = DucoLevel::detect();
     if threads <= 1 {
         return level.search(p, range);
     }
@@ -179,24 +179,19 @@ pub fn duco_search(
     Ok(total)
 }
 
-/// Litecoin scrypt search of `range` on `lanes` workers at the best level,
-/// each with its own scratchpads allocated once.
+/// Litecoin scrypt search of `range` at `level` on `workers` threads, each
+/// with its own scratchpads.
 pub fn scrypt_search(
+    level: ScryptLevel,
     job: &ScryptJob,
     range: Range<u64>,
-    lanes: usize,
+    workers: usize,
 ) -> Result<SearchOutcome, SearchError> {
     crate::kernel::search::check_range(&range)?;
     let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = split(range, lanes)
+        let handles: Vec<_> = split(range, workers)
             .into_iter()
-            .map(|r| {
-                s.spawn(move || {
-                    let mut scratch =
-                        Scratch::new(LITECOIN).expect("Litecoin parameters are valid");
-                    scrypt::search(job, r, &mut scratch)
-                })
-            })
+            .map(|r| s.spawn(move || ScryptWorker::new(level).search(job, r)))
             .collect();
         handles
             .into_iter()
@@ -237,6 +232,20 @@ impl CoinWorkload {
         workers: usize,
         level: CoinLevel,
     ) -> CoinWorkload {
+        Self::build(kernel, worker, workers, Some(level))
+    }
+
+    /// The one worker that feeds the GPU: no CPU scratchpads.
+    pub fn for_gpu(kernel: CoinKernel) -> CoinWorkload {
+        Self::build(kernel, 0, 1, None)
+    }
+
+    fn build(
+        kernel: CoinKernel,
+        worker: usize,
+        workers: usize,
+        level: Option<CoinLevel>,
+    ) -> CoinWorkload {
         let job = DucoJob::new(TIMED_LAST_HASH, TIMED_EXPECTED, TIMED_DIFFICULTY)
             .expect("timed job is valid");
         let space = match kernel {
@@ -250,27 +259,45 @@ impl CoinWorkload {
             cursor: range.start,
             range,
             duco: duco::Prepared::new(&job),
-            duco_level: level.duco(),
+            duco_level: level.unwrap_or(CoinLevel::Scalar).duco(),
             // A zero target is never met: the search does its full work.
             scrypt_job: ScryptJob {
                 header,
                 target: Target([0; 32]),
             },
-            scrypt: match kernel {
-                CoinKernel::DucoS1 => None,
-                CoinKernel::Scrypt => Some(ScryptWorker::new(level.scrypt())),
+            scrypt: match (kernel, level) {
+                (CoinKernel::Scrypt, Some(level)) => Some(ScryptWorker::new(level.scrypt())),
+                _ => None,
             },
         }
     }
 
-    /// Does up to `n` hashes; returns how many.
-    pub fn run(&mut self, n: u64) -> u64 {
+    /// The next `n` (or fewer) candidates of this worker's slice, wrapping.
+    fn next_range(&mut self, n: u64) -> Range<u64> {
         if self.cursor >= self.range.end {
             self.cursor = self.range.start;
         }
         let end = (self.cursor + n).min(self.range.end);
         let range = self.cursor..end;
         self.cursor = end;
+        range
+    }
+
+    /// Does up to `n` hashes on the GPU; returns how many. A failing device
+    /// has no honest rate, so it ends the run loudly, as the other kernels do.
+    #[cfg(feature = "gpu")]
+    pub fn run_gpu(&mut self, gpu: &crate::backend::gpu::GpuBackend, n: u64) -> u64 {
+        let range = self.next_range(n);
+        let hashed = match self.kernel {
+            CoinKernel::DucoS1 => gpu.duco_search(&self.duco, range).map(|o| o.hashed),
+            CoinKernel::Scrypt => gpu.scrypt_search(&self.scrypt_job, range).map(|o| o.hashed),
+        };
+        hashed.unwrap_or_else(|e| panic!("gpu {}: {e}", self.kernel.name()))
+    }
+
+    /// Does up to `n` hashes; returns how many.
+    pub fn run(&mut self, n: u64) -> u64 {
+        let range = self.next_range(n);
         match self.kernel {
             CoinKernel::DucoS1 => {
                 let out = self

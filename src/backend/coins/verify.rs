@@ -2,11 +2,12 @@
 //! data compiled into the binary (the same files the tests read, with their
 //! provenance in tests/data/README.md).
 
-use crate::kernel::duco::{self, DucoJob};
-use crate::kernel::header::{HEADER_LEN, Header, display_hex, target_from_compact};
+use crate::kernel::duco::{self, DucoJob, DucoOutcome};
+use crate::kernel::header::{HEADER_LEN, Header, Target, display_hex, target_from_compact};
 use crate::kernel::scrypt::{self, Params, ScryptJob};
+use crate::kernel::search::SearchOutcome;
 
-use super::{CoinKernel, duco_search, scrypt_search};
+use super::{CoinKernel, CoinLevel, duco_search, scrypt_search};
 
 const DUCO_JOBS: &str = include_str!("../../../tests/data/duco/duco_s1_jobs.json");
 const LITECOIN_GENESIS: &str = include_str!("../../../tests/data/scrypt/litecoin_genesis.json");
@@ -38,15 +39,65 @@ pub fn litecoin_genesis() -> LitecoinGenesis {
     }
 }
 
-/// Runs the checks for `kernel`; Ok carries a one-line summary.
-pub fn verify(kernel: CoinKernel) -> Result<String, String> {
+/// Runs the checks for `kernel` at the CPU level `level` will time; Ok
+/// carries a one-line summary.
+pub fn verify(kernel: CoinKernel, level: CoinLevel) -> Result<String, String> {
     match kernel {
-        CoinKernel::DucoS1 => verify_duco(),
-        CoinKernel::Scrypt => verify_scrypt(),
+        CoinKernel::DucoS1 => {
+            let level = level.duco();
+            let summary = verify_duco(&|p, r, threads| {
+                duco_search(level, p, r, threads).map_err(|e| e.to_string())
+            })?;
+            Ok(format!("level {}: {summary}", level.name()))
+        }
+        CoinKernel::Scrypt => {
+            verify_scrypt_reference()?;
+            let level = level.scrypt();
+            let window = verify_scrypt_search(&|job, r| {
+                scrypt_search(level, job, r, 2).map_err(|e| e.to_string())
+            })?;
+            Ok(format!(
+                "RFC 7914 vectors; Litecoin genesis scrypt and sha256d hashes; level {}: {window}",
+                level.name()
+            ))
+        }
     }
 }
 
-fn verify_duco() -> Result<String, String> {
+/// The same checks with the GPU's own coin searches; every GPU hit is also
+/// re-checked on the CPU inside those searches.
+#[cfg(feature = "gpu")]
+pub fn verify_gpu(
+    kernel: CoinKernel,
+    gpu: &crate::backend::gpu::GpuBackend,
+) -> Result<String, String> {
+    match kernel {
+        CoinKernel::DucoS1 => {
+            verify_duco(&|p, r, _| gpu.duco_search(p, r).map_err(|e| e.to_string()))
+        }
+        CoinKernel::Scrypt => {
+            let window = verify_scrypt_search(&|job, r| {
+                gpu.scrypt_search(job, r).map_err(|e| e.to_string())
+            })?;
+            let plan = gpu.scrypt_plan();
+            Ok(format!(
+                "GPU: {window}; {} lanes in flight ({} MiB of scratchpad, set by {})",
+                plan.lanes,
+                plan.lanes as u64 * plan.lane_bytes >> 20,
+                plan.limited_by
+            ))
+        }
+    }
+}
+
+/// A DUCO-S1 search over a range with a thread count (ignored by the GPU).
+type DucoSearch<'a> =
+    dyn Fn(&duco::Prepared, std::ops::Range<u64>, usize) -> Result<DucoOutcome, String> + 'a;
+/// A scrypt search over a nonce range.
+type ScryptSearch<'a> =
+    dyn Fn(&ScryptJob, std::ops::Range<u64>) -> Result<SearchOutcome, String> + 'a;
+
+fn verify_duco(search: &DucoSearch) -> Result<String, String> {
     let v: serde_json::Value = serde_json::from_str(DUCO_JOBS).map_err(|e| e.to_string())?;
     let jobs = v["jobs"].as_array().ok_or("no jobs in the DUCO data")?;
     for j in jobs {
@@ -62,7 +113,7 @@ fn verify_duco() -> Result<String, String> {
             .ok_or("job without result_nonce")?;
         let p = duco::Prepared::new(&job);
         for threads in [1, 3] {
-            let got = duco_search(&p, job.full_range(), threads).map_err(|e| e.to_string())?;
+            let got = search(&p, job.full_range(), threads)?;
             if got.hits != [want] {
                 return Err(format!(
                     "real job found {:?} with {threads} threads, expected [{want}]",
@@ -79,8 +130,7 @@ fn verify_duco() -> Result<String, String> {
     let job =
         DucoJob::new(last, &hex::encode(expected), u64::MAX / 100).map_err(|e| e.to_string())?;
     let window = edge - 20..edge + 20;
-    let got =
-        duco::search(&duco::Prepared::new(&job), window.clone()).map_err(|e| e.to_string())?;
+    let got = search(&duco::Prepared::new(&job), window.clone(), 1)?;
     let want = duco::search_naive(&job, window).map_err(|e| e.to_string())?;
     if got != want || got.hits != [answer] {
         return Err(format!(
@@ -94,7 +144,8 @@ fn verify_duco() -> Result<String, String> {
     ))
 }
 
-fn verify_scrypt() -> Result<String, String> {
+/// RFC 7914's vectors and the Litecoin genesis hashes: the reference itself.
+fn verify_scrypt_reference() -> Result<(), String> {
     let mut checked = 0;
     for block in RFC7914.split("COUNT = ").skip(1) {
         let field = |name: &str| -> Result<String, String> {
@@ -144,13 +195,44 @@ fn verify_scrypt() -> Result<String, String> {
     if display_hex(&job.hash(header.nonce, &mut scratch)) != g.scrypt_hash {
         return Err("Litecoin genesis scrypt hash differs".into());
     }
+    if checked == 0 {
+        return Err("no RFC 7914 vector checked".into());
+    }
+    Ok(())
+}
+
+/// The search finds the Litecoin genesis nonce at its real target, and
+/// agrees with the reference hash by hash at a target half of all hashes meet.
+fn verify_scrypt_search(search: &ScryptSearch) -> Result<String, String> {
+    let g = litecoin_genesis();
+    let header = Header::from_bytes(&g.header);
+    let mut job = ScryptJob {
+        header: g.header,
+        target: target_from_compact(header.bits).map_err(|e| e.to_string())?,
+    };
     let nonce = header.nonce as u64;
-    let got = scrypt_search(&job, nonce - 8..nonce + 8, 2).map_err(|e| e.to_string())?;
+    let got = search(&job, nonce - 8..nonce + 8)?;
     if got.hits != [header.nonce] || got.hashed != 16 {
         return Err(format!("genesis window search found {:?}", got.hits));
     }
+    let mut half = [0xff; 32];
+    half[31] = 0x7f;
+    job.target = Target(half);
+    let window = 1000..1032;
+    let got = search(&job, window.clone())?;
+    let mut scratch = scrypt::Scratch::new(scrypt::LITECOIN).map_err(|e| e.to_string())?;
+    let want = scrypt::search(&job, window.clone(), &mut scratch)
+        .map_err(|e| e.to_string())?
+        .hits;
+    if got.hits != want {
+        return Err(format!(
+            "easy-target window {window:?}: found {:?}, reference {want:?}",
+            got.hits
+        ));
+    }
     Ok(format!(
-        "{checked} RFC 7914 vectors; Litecoin genesis scrypt and sha256d hashes; genesis nonce found in a 16-nonce window"
+        "genesis nonce found in a 16-nonce window; {} of 32 hits at an easy target match the reference",
+        want.len()
     ))
 }
 
@@ -159,10 +241,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_coin_kernels_verify() {
+    fn both_coin_kernels_verify_at_both_levels() {
         for k in CoinKernel::ALL {
-            let summary = verify(k).unwrap_or_else(|e| panic!("{}: {e}", k.name()));
-            assert!(!summary.is_empty());
+            for level in [CoinLevel::Scalar, CoinLevel::Best] {
+                let summary = verify(k, level).unwrap_or_else(|e| panic!("{}: {e}", k.name()));
+                assert!(summary.contains(level.name_for(k)), "{summary}");
+            }
         }
     }
 }

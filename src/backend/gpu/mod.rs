@@ -259,4 +259,8 @@ impl Backend for GpuBackend {
     fn wants_threads(&self) -> bool {
         false
     }
+
+    fn as_gpu(&self) -> Option<&GpuBackend> {
+        Some(self)
+    }
 }
