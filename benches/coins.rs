@@ -29,7 +29,37 @@ fn duco_s1(c: &mut Criterion) {
             b.iter(|| level.search(black_box(&p), r.clone()).unwrap())
         });
     }
+    #[cfg(feature = "gpu")]
+    if let Some(g) = gpu() {
+        // A desktop-class job (10-digit n): a GPU call needs millions of n.
+        let span = 1u64 << 24;
+        let start = 1_000_000_000u64;
+        let answer = start + span - 1;
+        let expected = micromine::kernel::sha1::sha1(format!("{LAST_HASH}{answer}").as_bytes());
+        let job = DucoJob::new(LAST_HASH, &hex::encode(expected), 100_000_000).unwrap();
+        let p = duco::Prepared::new(&job);
+        let range = start..start + span;
+        assert_eq!(g.duco_search(&p, range.clone()).unwrap().hits, vec![answer]);
+        group.throughput(Throughput::Elements(span));
+        group.sample_size(10);
+        group.bench_with_input(BenchmarkId::new("gpu", span), &range, |b, r| {
+            b.iter(|| g.duco_search(black_box(&p), r.clone()).unwrap())
+        });
+    }
     group.finish();
+}
+
+/// The GPU for the whole bench binary, or a printed reason to skip it.
+#[cfg(feature = "gpu")]
+fn gpu() -> Option<&'static micromine::backend::gpu::GpuBackend> {
+    static GPU: std::sync::OnceLock<Option<micromine::backend::gpu::GpuBackend>> =
+        std::sync::OnceLock::new();
+    GPU.get_or_init(|| {
+        micromine::backend::gpu::open()
+            .map_err(|e| eprintln!("skipping gpu: {e}"))
+            .ok()
+    })
+    .as_ref()
 }
 
 fn scrypt_ltc(c: &mut Criterion) {
@@ -60,6 +90,17 @@ fn scrypt_ltc(c: &mut Criterion) {
         assert_eq!(found.hits, vec![header.nonce], "{}", level.name());
         group.bench_with_input(BenchmarkId::new(level.name(), batch), &batch, |b, &n| {
             b.iter(|| worker.search(black_box(&job), 0..n).unwrap())
+        });
+    }
+    #[cfg(feature = "gpu")]
+    if let Some(g) = gpu() {
+        let found = g.scrypt_search(&genesis, nonce - 20..nonce + 4).unwrap();
+        assert_eq!(found.hits, vec![header.nonce], "gpu");
+        // Two submissions' worth of lanes, so every scratchpad is busy.
+        let batch = 2 * g.scrypt_plan().lanes as u64;
+        group.throughput(Throughput::Elements(batch));
+        group.bench_with_input(BenchmarkId::new("gpu", batch), &batch, |b, &n| {
+            b.iter(|| g.scrypt_search(black_box(&job), 0..n).unwrap())
         });
     }
     group.finish();

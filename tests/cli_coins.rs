@@ -122,3 +122,43 @@ fn device_without_room_for_a_scratchpad_does_not_run_scrypt() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Both coin kernels through `run --backend gpu`: a verified `gpu` row whose
+/// verification ran on the GPU. Skipped without an adapter unless
+/// MICROMINE_REQUIRE_GPU=1.
+#[test]
+fn gpu_runs_both_coin_kernels_verified() {
+    for kernel in ["duco-s1", "scrypt"] {
+        let out = out_dir(&format!("gpu-{kernel}"));
+        let o = micromine(&[
+            "run",
+            "--backend",
+            "gpu",
+            "--kernel",
+            kernel,
+            "--duration",
+            "0.5",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        if !o.status.success()
+            && stderr.contains("unavailable")
+            && std::env::var("MICROMINE_REQUIRE_GPU").as_deref() != Ok("1")
+        {
+            eprintln!("skipping: {stderr}");
+            return;
+        }
+        assert!(o.status.success(), "{stderr}");
+        let res = &report(&out, "host")["results"][0];
+        assert_eq!(res["kernel"], kernel);
+        assert_eq!(res["backend"], "gpu");
+        assert_eq!(res["verified"], true, "{}", res["verification"]);
+        assert!(
+            res["verification"].as_str().unwrap().contains("GPU"),
+            "{}",
+            res["verification"]
+        );
+        assert!(res["rate"]["median"].as_f64().unwrap() > 0.0);
+    }
+}

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::BackendsArgs;
+use micromine::backend::coins::{DucoLevel, ScryptLevel};
 use micromine::backend::cpu::Platform;
 
 /// One backend as `backends --json` prints it.
@@ -27,6 +28,8 @@ struct Row {
     adapter: Option<()>,
     /// How GPU work is timed (timestamp queries or wall clock); null for CPU levels.
     timing: Option<String>,
+    /// GPU scrypt lanes in flight and the device limit that set them; null for CPU levels.
+    scrypt_lanes: Option<String>,
 }
 
 fn cpu_rows() -> Vec<Row> {
@@ -44,6 +47,7 @@ fn cpu_rows() -> Vec<Row> {
                 default: p == best,
                 adapter: None,
                 timing: None,
+                scrypt_lanes: None,
             }
         })
         .collect()
@@ -53,14 +57,24 @@ fn cpu_rows() -> Vec<Row> {
 /// `WGPU_ADAPTER_NAME`, `WGPU_POWER_PREF`), or why there is none.
 #[cfg(feature = "gpu")]
 fn gpu_row() -> Row {
-    let (available, reason, adapter, timing) = match micromine::backend::gpu::open() {
-        Ok(g) => (
-            true,
-            None,
-            Some(g.describe()),
-            Some(format!("{:?}", g.timing())),
-        ),
-        Err(e) => (false, Some(e.to_string()), None, None),
+    let (available, reason, adapter, timing, scrypt_lanes) = match micromine::backend::gpu::open() {
+        Ok(g) => {
+            let plan = g.scrypt_plan();
+            (
+                true,
+                None,
+                Some(g.describe()),
+                Some(format!("{:?}", g.timing())),
+                Some(format!(
+                    "{} lanes of {} KiB, set by {} ({} MiB)",
+                    plan.lanes,
+                    plan.lane_bytes / 1024,
+                    plan.limited_by,
+                    plan.limit_bytes >> 20
+                )),
+            )
+        }
+        Err(e) => (false, Some(e.to_string()), None, None, None),
     };
     Row {
         name: "gpu".to_string(),
@@ -71,6 +85,7 @@ fn gpu_row() -> Row {
         default: false,
         adapter,
         timing,
+        scrypt_lanes,
     }
 }
 
@@ -85,7 +100,40 @@ fn gpu_row() -> Row {
         default: false,
         adapter: None,
         timing: None,
+        scrypt_lanes: None,
     }
+}
+
+/// The coin kernels' own CPU levels (they do not use the SHA-256 levels).
+fn coin_levels() -> String {
+    let list = |names: Vec<(&str, bool)>| {
+        names
+            .into_iter()
+            .map(|(n, ok)| {
+                if ok {
+                    n.to_string()
+                } else {
+                    format!("{n} (unavailable)")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "coin levels, best first: duco-s1: {}; scrypt: {}",
+        list(
+            DucoLevel::ALL
+                .iter()
+                .map(|l| (l.name(), l.is_available()))
+                .collect()
+        ),
+        list(
+            ScryptLevel::ALL
+                .iter()
+                .map(|l| (l.name(), l.is_available()))
+                .collect()
+        ),
+    )
 }
 
 pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
@@ -115,6 +163,10 @@ pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
                 r.timing.as_deref().unwrap_or("unknown")
             );
         }
+        if let Some(lanes) = &r.scrypt_lanes {
+            println!("           scrypt: {lanes}; duco-s1 and scrypt run as WGSL kernels");
+        }
     }
+    println!("{}", coin_levels());
     Ok(ExitCode::SUCCESS)
 }

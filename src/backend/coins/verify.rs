@@ -73,7 +73,8 @@ pub fn verify_gpu(
 ) -> Result<String, String> {
     match kernel {
         CoinKernel::DucoS1 => {
-            verify_duco(&|p, r, _| gpu.duco_search(p, r).map_err(|e| e.to_string()))
+            let summary = verify_duco(&|p, r, _| gpu.duco_search(p, r).map_err(|e| e.to_string()))?;
+            Ok(format!("GPU: {summary}"))
         }
         CoinKernel::Scrypt => {
             let window = verify_scrypt_search(&|job, r| {
