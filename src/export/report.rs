@@ -58,15 +58,16 @@ pub struct HostInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenchResult {
-    /// Kernel name: `sha256d`, `headers` or `merkle`.
+    /// Kernel name: `sha256d`, `headers`, `merkle`, `duco-s1` or `scrypt`.
     pub kernel: String,
-    /// Backend name, e.g. `scalar`, `sha-ni`, `gpu`.
+    /// Backend name, e.g. `scalar`, `sha-ni`, `gpu`; a CPU coin kernel names
+    /// its own level, e.g. `coins-avx2`.
     pub backend: String,
     /// Worker threads used.
     pub threads: usize,
     /// Wall-clock seconds of the timed samples (warm-up excluded).
     pub duration_s: f64,
-    /// Units of work done in the timed samples (nonces, headers or Merkle pairs).
+    /// Units of work done in the timed samples (nonces, headers, Merkle pairs or coin hashes).
     pub work: u64,
     /// Throughput over the timed samples.
     pub rate: Rate,
