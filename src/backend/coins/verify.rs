@@ -84,7 +84,7 @@ pub fn verify_gpu(
             Ok(format!(
                 "GPU: {window}; {} lanes in flight ({} MiB of scratchpad, set by {})",
                 plan.lanes,
-                plan.lanes as u64 * plan.lane_bytes >> 20,
+                (u64::from(plan.lanes) * plan.lane_bytes) >> 20,
                 plan.limited_by
             ))
         }
