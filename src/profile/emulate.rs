@@ -79,24 +79,28 @@ impl Engine {
         false
     }
 
-    // A backend failing mid-run (a lost GPU device) is not a result we can
-    // report honestly, so it ends the run loudly.
-    fn search(&self, p: &Prepared, range: Range<u64>) -> SearchOutcome {
-        self.0
-            .search(p, range)
-            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+    // A backend failing mid-run (a lost GPU device) has no honest rate: the
+    // error ends that kernel's timing and becomes a failed row.
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, String> {
+        self.0.search(p, range).map_err(|e| self.failed(e))
     }
 
-    fn hash_headers(&self, headers: &[[u8; HEADER_LEN]], out: &mut [[u8; 32]]) {
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), String> {
         self.0
             .hash_headers(headers, out)
-            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+            .map_err(|e| self.failed(e))
     }
 
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) {
-        self.0
-            .merkle_pairs(level, out)
-            .unwrap_or_else(|e| panic!("{}: {e}", self.name()))
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), String> {
+        self.0.merkle_pairs(level, out).map_err(|e| self.failed(e))
+    }
+
+    fn failed(&self, e: impl std::fmt::Display) -> String {
+        format!("{}: {e}", self.name())
     }
 }
 
@@ -278,37 +282,37 @@ impl Workload {
     }
 
     /// Does up to `n` units; returns how many.
-    fn run(&mut self, platform: &Engine, n: u64) -> u64 {
+    fn run(&mut self, platform: &Engine, n: u64) -> Result<u64, String> {
         match self.kernel {
             Kernel::Sha256d => {
                 if self.cursor >= self.nonces.end {
                     self.cursor = self.nonces.start;
                 }
                 let end = (self.cursor + n).min(self.nonces.end);
-                let outcome = platform.search(&self.prepared, self.cursor..end);
+                let outcome = platform.search(&self.prepared, self.cursor..end)?;
                 std::hint::black_box(&outcome);
                 self.cursor = end;
-                outcome.hashed
+                Ok(outcome.hashed)
             }
             Kernel::Headers => {
                 let n = (n as usize).min(self.headers.len());
-                platform.hash_headers(&self.headers[..n], &mut self.out[..n]);
+                platform.hash_headers(&self.headers[..n], &mut self.out[..n])?;
                 std::hint::black_box(&self.out);
-                n as u64
+                Ok(n as u64)
             }
             Kernel::Merkle => {
                 let n = (n as usize).min(self.out.len());
-                platform.merkle_pairs(&self.level[..2 * n], &mut self.out[..n]);
+                platform.merkle_pairs(&self.level[..2 * n], &mut self.out[..n])?;
                 std::hint::black_box(&self.out);
-                n as u64
+                Ok(n as u64)
             }
             Kernel::Coin(..) => {
                 let coin = self.coin.as_mut().expect("coin workload");
                 #[cfg(feature = "gpu")]
                 if let Some(g) = platform.0.as_gpu() {
-                    return coin.run_gpu(g, n);
+                    return coin.run_gpu(g, n).map_err(|e| platform.failed(e));
                 }
-                coin.run(n)
+                Ok(coin.run(n))
             }
         }
     }
@@ -365,7 +369,7 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
                 .map_err(|e| format!("genesis nBits: {e}"))?;
             let p = Prepared::new(&SearchJob { header, target });
             let range = GENESIS_NONCE - 2048..GENESIS_NONCE + 2048;
-            let got = platform.search(&p, range.clone());
+            let got = platform.search(&p, range.clone())?;
             if got.hits != [GENESIS_NONCE as u32] || got.hashed != 4096 {
                 return Err(format!(
                     "genesis search found {:?} in {} nonces",
@@ -381,7 +385,7 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
                 target: Target(easy),
             };
             let want = search_naive(&job, 0..8192).map_err(|e| e.to_string())?;
-            let got = platform.search(&Prepared::new(&job), 0..8192);
+            let got = platform.search(&Prepared::new(&job), 0..8192)?;
             if got.hits != want.hits {
                 return Err(format!(
                     "{} hits where the oracle has {}",
@@ -397,14 +401,14 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
         Kernel::Headers => {
             let mut w = Workload::new(platform, Kernel::Headers, Kernel::Headers.max_chunk(), 0, 1);
             let n = 257;
-            w.run(platform, n);
+            w.run(platform, n)?;
             for i in 0..n as usize {
                 if w.out[i] != sha256::sha256d(&w.headers[i]) {
                     return Err(format!("header {i} hashed wrong"));
                 }
             }
             let mut one = [[0u8; 32]; 1];
-            platform.hash_headers(&[genesis()], &mut one);
+            platform.hash_headers(&[genesis()], &mut one)?;
             if one[0] != crate::kernel::chain::GENESIS_HASH {
                 return Err("genesis header hash is wrong".into());
             }
@@ -413,7 +417,7 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
         Kernel::Merkle => {
             let mut w = Workload::new(platform, Kernel::Merkle, Kernel::Merkle.max_chunk(), 0, 1);
             let n = 257;
-            w.run(platform, n);
+            w.run(platform, n)?;
             for i in 0..n as usize {
                 let mut cat = [0u8; 64];
                 cat[..32].copy_from_slice(&w.level[2 * i]);
@@ -436,18 +440,27 @@ fn run_workers(
     threads: usize,
     throttle: Throttle,
     duration: Duration,
-) -> ThrottleStats {
+) -> Result<ThrottleStats, String> {
     let clock = SystemClock::new();
-    let per_worker: Vec<ThrottleStats> = std::thread::scope(|s| {
+    let per_worker: Vec<(ThrottleStats, Option<String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
                 let clock = &clock;
                 s.spawn(move || {
                     let chunk = platform.chunk(kernel);
                     let mut w = Workload::new(platform, kernel, chunk, i, threads);
-                    throttle.run(clock, duration, chunk, |n| {
-                        if stopped() { 0 } else { w.run(platform, n) }
-                    })
+                    let mut failure = None;
+                    // Zero units done ends the worker's loop.
+                    let stats = throttle.run(clock, duration, chunk, |n| {
+                        if stopped() || failure.is_some() {
+                            return 0;
+                        }
+                        w.run(platform, n).unwrap_or_else(|e| {
+                            failure = Some(e);
+                            0
+                        })
+                    });
+                    (stats, failure)
                 })
             })
             .collect();
@@ -457,10 +470,13 @@ fn run_workers(
             .collect()
     });
     let mut total = ThrottleStats::default();
-    for s in &per_worker {
-        total.merge(s);
+    for (s, failure) in per_worker {
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        total.merge(&s);
     }
-    total
+    Ok(total)
 }
 
 /// Median, MAD, extremes of per-sample rates.
@@ -497,12 +513,12 @@ fn sampled(
     throttle: Throttle,
     total: Duration,
     samples: u32,
-) -> (Vec<f64>, ThrottleStats) {
+) -> Result<(Vec<f64>, ThrottleStats), String> {
     let each = total / samples;
     let mut rates = Vec::new();
     let mut sum = ThrottleStats::default();
     for _ in 0..samples {
-        let s = run_workers(platform, kernel, threads, throttle, each);
+        let s = run_workers(platform, kernel, threads, throttle, each)?;
         rates.push(s.rate());
         sum.work += s.work;
         sum.elapsed += s.elapsed;
@@ -510,23 +526,23 @@ fn sampled(
         sum.slept += s.slept;
         sum.slices += s.slices;
     }
-    (rates, sum)
+    Ok((rates, sum))
 }
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.
-fn single_thread_rate(platform: &Engine, kernel: Kernel) -> f64 {
-    (0..3)
-        .map(|_| {
-            run_workers(
-                platform,
-                kernel,
-                1,
-                Throttle::unlimited(),
-                Duration::from_millis(150),
-            )
-            .rate()
-        })
-        .fold(0.0, f64::max)
+fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, String> {
+    let mut best: f64 = 0.0;
+    for _ in 0..3 {
+        let s = run_workers(
+            platform,
+            kernel,
+            1,
+            Throttle::unlimited(),
+            Duration::from_millis(150),
+        )?;
+        best = best.max(s.rate());
+    }
+    Ok(best)
 }
 
 /// The whole emulation of one profile: one result per kernel.
@@ -728,15 +744,37 @@ pub fn run_profile(
                     continue;
                 }
             }
+            // A backend error while timing leaves a failed row (its rate would
+            // not be honest) and the run goes on with the next one.
+            macro_rules! or_fail {
+                ($timed:expr) => {
+                    match $timed {
+                        Ok(v) => v,
+                        Err(why) => {
+                            progress(&format!(
+                                "{}: {} on `{}` failed while timing: {why}",
+                                profile.name, result.kernel, result.backend
+                            ));
+                            result.verified = false;
+                            result.verification = format!(
+                                "FAILED while timing: {why} (checked before: {})",
+                                result.verification
+                            );
+                            results.push(result);
+                            continue;
+                        }
+                    }
+                };
+            }
             // Warm-up: caches, clocks and thread start-up settle before timing.
-            run_workers(
+            or_fail!(run_workers(
                 engine,
                 kernel,
                 threads,
                 Throttle::unlimited(),
                 Duration::from_millis(200),
-            );
-            let per_thread = single_thread_rate(engine, kernel);
+            ));
+            let per_thread = or_fail!(single_thread_rate(engine, kernel));
             let mut notes = plan.notes.clone();
             notes.extend(lane_note);
             let (calibration, device_full_rate, host_rate) = match &profile.kind {
@@ -745,7 +783,7 @@ pub fn run_profile(
                         let anchor = if kernel == Kernel::Sha256d {
                             per_thread
                         } else {
-                            single_thread_rate(engine, Kernel::Sha256d)
+                            or_fail!(single_thread_rate(engine, Kernel::Sha256d))
                         };
                         device_cal = Some(
                             DeviceCalibration::new(e, host_clock_hz, anchor, &engine.name())
@@ -755,14 +793,14 @@ pub fn run_profile(
                     let cal = device_cal.as_ref().expect("set above");
                     let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
                     let host_window = opts.duration.min(Duration::from_secs(1));
-                    let (host_rates, _) = sampled(
+                    let (host_rates, _) = or_fail!(sampled(
                         engine,
                         kernel,
                         threads,
                         Throttle::unlimited(),
                         host_window,
                         3,
-                    );
+                    ));
                     (c, full, rate_of(host_rates, kernel.unit()).median)
                 }
                 _ => {
@@ -778,14 +816,14 @@ pub fn run_profile(
                     // The host's full rate is measured in the timed run below when
                     // unthrottled; a capped host needs it first to set the target.
                     let full = if plan.operating.duty < 1.0 {
-                        let (r, _) = sampled(
+                        let (r, _) = or_fail!(sampled(
                             engine,
                             kernel,
                             threads,
                             Throttle::unlimited(),
                             opts.duration.min(Duration::from_secs(1)),
                             3,
-                        );
+                        ));
                         rate_of(r, kernel.unit()).median
                     } else {
                         f64::INFINITY
@@ -806,7 +844,14 @@ pub fn run_profile(
             // Samples of a second or more keep the one unrepaid delay at the
             // end of each (the last wake-up) small against the sample.
             let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
-            let (rates, stats) = sampled(engine, kernel, threads, throttle, opts.duration, samples);
+            let (rates, stats) = or_fail!(sampled(
+                engine,
+                kernel,
+                threads,
+                throttle,
+                opts.duration,
+                samples
+            ));
             let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
             if stopped() {
                 // A cut-short kernel has no honest rate: report what finished.

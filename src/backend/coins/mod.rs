@@ -283,16 +283,18 @@ impl CoinWorkload {
         range
     }
 
-    /// Does up to `n` hashes on the GPU; returns how many. A failing device
-    /// has no honest rate, so it ends the run loudly, as the other kernels do.
+    /// Does up to `n` hashes on the GPU; returns how many.
     #[cfg(feature = "gpu")]
-    pub fn run_gpu(&mut self, gpu: &crate::backend::gpu::GpuBackend, n: u64) -> u64 {
+    pub fn run_gpu(
+        &mut self,
+        gpu: &crate::backend::gpu::GpuBackend,
+        n: u64,
+    ) -> Result<u64, crate::backend::BackendError> {
         let range = self.next_range(n);
-        let hashed = match self.kernel {
+        match self.kernel {
             CoinKernel::DucoS1 => gpu.duco_search(&self.duco, range).map(|o| o.hashed),
             CoinKernel::Scrypt => gpu.scrypt_search(&self.scrypt_job, range).map(|o| o.hashed),
-        };
-        hashed.unwrap_or_else(|e| panic!("gpu {}: {e}", self.kernel.name()))
+        }
     }
 
     /// Does up to `n` hashes; returns how many.
