@@ -101,6 +101,10 @@ pub struct NetworkArgs {
     /// A network snapshot TOML file replacing the built-in one.
     #[arg(long, value_name = "FILE")]
     pub network: Option<PathBuf>,
+    /// A coin snapshot TOML file (Litecoin, Dogecoin, Duino-Coin; the layout
+    /// of the built-in networks/coins.toml) replacing the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub coins: Option<PathBuf>,
     /// Network difficulty.
     #[arg(long, value_name = "D", allow_negative_numbers = true)]
     pub difficulty: Option<f64>,

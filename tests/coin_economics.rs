@@ -284,3 +284,41 @@ fn network_prints_every_coin_snapshot() {
     assert!(out.contains("BTC $100,000"), "{out}");
     assert!(out.contains("(overridden: BTC price)"), "{out}");
 }
+
+#[test]
+fn a_coins_file_replaces_the_builtin_coin_snapshot() {
+    let builtin = include_str!("../networks/coins.toml");
+    let changed = builtin.replacen("value = 76.9\n", "value = 153.8\n", 1);
+    assert_ne!(builtin, changed, "the LTC price line moved");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("coins.toml");
+    std::fs::write(&file, &changed).unwrap();
+    let file = file.to_str().unwrap();
+
+    let out = stdout(&micromine(&["network", "--coins", file]));
+    assert!(out.contains("LTC $153.80"), "{out}");
+    let base = stdout(&micromine(&["report", COINS, "--json"]));
+    let doubled = stdout(&micromine(&["report", COINS, "--json", "--coins", file]));
+    let usd = |text: &str| -> Vec<f64> {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["scrypt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["usd_per_day"].as_f64())
+            .collect()
+    };
+    let (a, b) = (usd(&base), usd(&doubled));
+    assert!(!a.is_empty() && a.len() == b.len(), "{a:?} {b:?}");
+    for (x, y) in a.iter().zip(&b) {
+        assert!((y / x - 2.0).abs() < 1e-9, "{x} -> {y}");
+    }
+
+    // A broken file is a one-line error and exit 2, with nothing on stdout.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[litecoin]\nname = 3\n").unwrap();
+    let o = micromine(&["report", COINS, "--coins", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
+}

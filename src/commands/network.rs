@@ -14,7 +14,7 @@ use crate::cli::{NetworkArgs, NetworkCmdArgs};
 /// each coin's, each with its date and the source of every figure.
 pub fn run(args: &NetworkCmdArgs) -> anyhow::Result<ExitCode> {
     let bitcoin = snapshot(&args.network)?;
-    let coins = CoinSnapshot::builtin();
+    let coins = coin_snapshot(&args.network)?;
     let text = if args.json {
         serde_json::to_string_pretty(&serde_json::json!({
             "bitcoin": bitcoin,
@@ -37,6 +37,18 @@ pub fn run(args: &NetworkCmdArgs) -> anyhow::Result<ExitCode> {
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The coin snapshot: built in, or the `--coins` file.
+pub fn coin_snapshot(args: &NetworkArgs) -> anyhow::Result<CoinSnapshot> {
+    match &args.coins {
+        None => Ok(CoinSnapshot::builtin()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read coin snapshot", path.display()))?;
+            Ok(CoinSnapshot::parse(&text, &path.display().to_string())?)
+        }
+    }
 }
 
 /// Builds the snapshot; bad files and bad values are one-line errors.

@@ -12,8 +12,9 @@ use crate::cli::ReportArgs;
 /// input leaves neither partial stdout nor a partial chart behind.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let snapshot = network::snapshot(&args.network)?;
+    let coins = network::coin_snapshot(&args.network)?;
     let reports = load::load_all(&args.inputs)?;
-    let cmp = comparison::build(&reports, &snapshot);
+    let cmp = comparison::build_with_coins(&reports, &snapshot, &coins);
     let text = if args.json {
         serde_json::to_string_pretty(&cmp)? + "\n"
     } else if args.markdown {
