@@ -322,3 +322,31 @@ fn a_coins_file_replaces_the_builtin_coin_snapshot() {
     assert!(o.stdout.is_empty());
     assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
 }
+
+#[test]
+fn the_chart_gets_a_coin_panel_only_with_coin_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("coins.svg");
+    stdout(&micromine(&[
+        "report",
+        COINS,
+        "--svg",
+        svg.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("Coin kernels: energy per hash (J/MH"),
+        "no coin panel"
+    );
+    assert!(text.contains("coin-board scrypt") && text.contains("coin-board duco-s1"));
+    assert!(text.contains("Antminer L9 (scrypt): 0.224 J/MH"));
+    let btc = dir.path().join("btc.svg");
+    stdout(&micromine(&[
+        "report",
+        PROFILES,
+        "--svg",
+        btc.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&btc).unwrap();
+    assert!(!text.contains("Coin kernels"));
+}

@@ -63,13 +63,18 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
         .iter()
         .filter(|r| r.id.backend != "reference")
         .collect();
+    // Coin rows get a panel of their own: J/MH, since their rates are
+    // kH/s to MH/s and their reference ASICs are scrypt machines.
+    let coin_jmh = coin_joules_per_mh(c);
+    let panel_count = if coin_jmh.is_empty() { 3 } else { 4 };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, PANEL_HEIGHT * 3)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, PANEL_HEIGHT * panel_count as u32))
+            .into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let title = format!("micromine: network snapshot {}", c.snapshot.snapshot_date);
         let root = root.titled(&title, ("sans-serif", 22)).map_err(err)?;
-        let panels = root.split_evenly((3, 1));
+        let panels = root.split_evenly((panel_count, 1));
         let rates: Vec<(String, f64)> = measured
             .iter()
             .map(|r| (r.id.profile.clone(), r.mining.hashrate))
@@ -110,9 +115,47 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
             &|v| format!("{} J/TH", sig3(v)),
         )?;
         revenue_vs_cost(&panels[2], c)?;
+        if !coin_jmh.is_empty() {
+            let refs: Vec<(String, f64)> = c
+                .coins
+                .scrypt_reference
+                .iter()
+                .map(|r| {
+                    (
+                        format!("{} (scrypt)", r.name),
+                        r.power_w / r.hashrate_hs * 1e6,
+                    )
+                })
+                .collect();
+            bars(
+                &panels[3],
+                "Coin kernels: energy per hash (J/MH, log scale; lower is better)",
+                &coin_jmh,
+                &refs,
+                &|v| format!("{} J/MH", sig3(v)),
+            )?;
+        }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// J/MH of every measured scrypt and DUCO-S1 row that has a power model,
+/// labelled with profile and kernel.
+fn coin_joules_per_mh(c: &Comparison) -> Vec<(String, f64)> {
+    let scrypt = c
+        .scrypt
+        .iter()
+        .filter(|r| r.id.backend != "reference")
+        .filter_map(|r| {
+            let e = r.mining.energy.as_ref()?;
+            Some((format!("{} scrypt", r.id.profile), e.joules_per_mh))
+        });
+    let duco = c.duco.iter().filter_map(|r| {
+        let j = r.mining.joules_per_mh?;
+        Some((format!("{} duco-s1", r.id.profile), j))
+    });
+    scrypt.chain(duco).collect()
 }
 
 /// One bar per profile, and a horizontal line per reference device.
