@@ -341,6 +341,59 @@ impl Context {
     }
 
     /// Asks for `buffer` to be mapped once the work already submitted is done.
+    /// Writes a job, then submits one hit-list pass: clear the hit count,
+    /// dispatch, copy the hit list into the readback and start mapping it.
+    /// The search, DUCO-S1 and scrypt kernels all report this way.
+    pub fn submit_hit_pass(&self, pass: &HitPass<'_>) -> wgpu::SubmissionIndex {
+        // On the stack: this runs once per submission inside timed loops.
+        let mut bytes = [0u8; 4 * MAX_JOB_WORDS];
+        assert!(
+            pass.job_words.len() <= MAX_JOB_WORDS,
+            "job of {} words",
+            pass.job_words.len()
+        );
+        for (b, w) in bytes.chunks_exact_mut(4).zip(pass.job_words) {
+            b.copy_from_slice(&w.to_le_bytes());
+        }
+        self.queue
+            .write_buffer(pass.job, 0, &bytes[..4 * pass.job_words.len()]);
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some(pass.label),
+            });
+        enc.clear_buffer(pass.hits, 0, Some(4));
+        let timestamps = pass
+            .timestamps
+            .as_ref()
+            .and_then(|t| Some((self.timestamps.as_ref()?, t)));
+        {
+            let mut cpass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(pass.label),
+                timestamp_writes: timestamps.map(|(qs, t)| wgpu::ComputePassTimestampWrites {
+                    query_set: qs,
+                    beginning_of_pass_write_index: Some(t.first_query),
+                    end_of_pass_write_index: Some(t.first_query + 1),
+                }),
+            });
+            cpass.set_pipeline(pass.pipeline);
+            cpass.set_bind_group(0, pass.bind_group, &[]);
+            let (x, y) = self.grid(pass.workgroups);
+            cpass.dispatch_workgroups(x, y, 1);
+        }
+        let mut hits_at = 0;
+        if let Some((qs, t)) = timestamps {
+            enc.resolve_query_set(qs, t.first_query..t.first_query + 2, t.resolve, 0);
+            enc.copy_buffer_to_buffer(t.resolve, 0, pass.readback, 0, HITS_OFFSET);
+            hits_at = HITS_OFFSET;
+        }
+        let hit_bytes = pass.hits.size();
+        enc.copy_buffer_to_buffer(pass.hits, 0, pass.readback, hits_at, hit_bytes);
+        let submission = self.queue.submit([enc.finish()]);
+        self.request_map(pass.readback, hits_at + hit_bytes, pass.mapped);
+        submission
+    }
+
     pub fn request_map(&self, buffer: &wgpu::Buffer, size: u64, flag: &MapFlag) {
         flag.0.store(MAP_PENDING, Ordering::Release);
         let state = Arc::clone(&flag.0);
@@ -371,6 +424,33 @@ impl Context {
             }
         }
     }
+}
+
+/// Most job words any hit-list kernel takes.
+const MAX_JOB_WORDS: usize = 128;
+
+/// One hit-list submission (see [`Context::submit_hit_pass`]).
+pub struct HitPass<'a> {
+    pub label: &'static str,
+    pub pipeline: &'a wgpu::ComputePipeline,
+    pub bind_group: &'a wgpu::BindGroup,
+    /// The job buffer and the words written to it first.
+    pub job: &'a wgpu::Buffer,
+    pub job_words: &'a [u32],
+    /// Count word, then the hit list; copied whole into `readback`.
+    pub hits: &'a wgpu::Buffer,
+    pub readback: &'a wgpu::Buffer,
+    pub mapped: &'a MapFlag,
+    pub workgroups: u32,
+    /// Device timestamps around the pass, when the adapter has them: they
+    /// land first in `readback` and the hit list follows at `HITS_OFFSET`.
+    pub timestamps: Option<PassTimestamps<'a>>,
+}
+
+/// Where a pass's two timestamps go.
+pub struct PassTimestamps<'a> {
+    pub first_query: u32,
+    pub resolve: &'a wgpu::Buffer,
 }
 
 const MAP_PENDING: u8 = 0;

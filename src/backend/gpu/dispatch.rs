@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use super::context::{BATCH_ITEMS, Context, HIT_CAPACITY, HITS_OFFSET, JOB_WORDS};
+use super::context::{
+    BATCH_ITEMS, Context, HIT_CAPACITY, HITS_OFFSET, HitPass, JOB_WORDS, PassTimestamps,
+};
 use super::{DispatchStats, TimingSource};
 use crate::backend::BackendError;
 use crate::kernel::header::HEADER_LEN;
@@ -240,43 +242,21 @@ impl Engine {
         let count = (piece.end - piece.start) as u32;
         let per = ctx.tuning.nonces_per_invocation;
         let words = job_words(p, piece.start as u32, count, per);
-        let mut bytes = [0u8; 4 * JOB_WORDS];
-        for (b, w) in bytes.chunks_exact_mut(4).zip(words) {
-            b.copy_from_slice(&w.to_le_bytes());
-        }
-        ctx.queue.write_buffer(&slot.job, 0, &bytes);
-
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("search"),
-            });
-        enc.clear_buffer(&slot.hits, 0, Some(4));
-        let query = 2 * slot_index as u32;
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("search"),
-                timestamp_writes: ctx.timestamps.as_ref().map(|qs| {
-                    wgpu::ComputePassTimestampWrites {
-                        query_set: qs,
-                        beginning_of_pass_write_index: Some(query),
-                        end_of_pass_write_index: Some(query + 1),
-                    }
-                }),
-            });
-            pass.set_pipeline(&ctx.search_pipeline);
-            pass.set_bind_group(0, &slot.bind_group, &[]);
-            let invocations = count.div_ceil(per);
-            let (x, y) = ctx.grid(invocations.div_ceil(ctx.tuning.workgroup_size));
-            pass.dispatch_workgroups(x, y, 1);
-        }
-        if let (Some(qs), Some(resolve)) = (&ctx.timestamps, &slot.resolve) {
-            enc.resolve_query_set(qs, query..query + 2, resolve, 0);
-            enc.copy_buffer_to_buffer(resolve, 0, &slot.readback, 0, HITS_OFFSET);
-        }
-        enc.copy_buffer_to_buffer(&slot.hits, 0, &slot.readback, HITS_OFFSET, slot.hits.size());
-        let submission = ctx.queue.submit([enc.finish()]);
-        ctx.request_map(&slot.readback, slot.readback.size(), &slot.mapped);
+        let submission = ctx.submit_hit_pass(&HitPass {
+            label: "search",
+            pipeline: &ctx.search_pipeline,
+            bind_group: &slot.bind_group,
+            job: &slot.job,
+            job_words: &words,
+            hits: &slot.hits,
+            readback: &slot.readback,
+            mapped: &slot.mapped,
+            workgroups: count.div_ceil(per).div_ceil(ctx.tuning.workgroup_size),
+            timestamps: slot.resolve.as_ref().map(|resolve| PassTimestamps {
+                first_query: 2 * slot_index as u32,
+                resolve,
+            }),
+        });
         Flight {
             slot: slot_index,
             range: piece,

@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::time::Instant;
 
 use super::GpuUnavailable;
-use super::context::{Context, MapFlag, Tuning};
+use super::context::{Context, HitPass, MapFlag, Tuning};
 use super::dispatch::{Sizer, TARGET_SUBMISSION};
 use crate::backend::BackendError;
 use crate::kernel::duco::{DucoOutcome, ONE_BLOCK_DIGITS, PREFIX_LEN, Prepared, digit_count};
@@ -427,30 +427,18 @@ impl DucoContext {
         let count = (piece.end - piece.start) as u32;
         let per = ctx.tuning.nonces_per_invocation;
         let words = job_words(p, &Layout::new(piece.start), count, per, report_all);
-        let mut bytes = [0u8; 4 * JOB_WORDS];
-        for (b, w) in bytes.chunks_exact_mut(4).zip(words) {
-            b.copy_from_slice(&w.to_le_bytes());
-        }
-        ctx.queue.write_buffer(&slot.job, 0, &bytes);
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("duco"),
-            });
-        enc.clear_buffer(&slot.hits, 0, Some(4));
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("duco"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &slot.bind_group, &[]);
-            let (x, y) = ctx.grid(count.div_ceil(per).div_ceil(ctx.tuning.workgroup_size));
-            pass.dispatch_workgroups(x, y, 1);
-        }
-        enc.copy_buffer_to_buffer(&slot.hits, 0, &slot.readback, 0, HIT_BYTES);
-        let submission = ctx.queue.submit([enc.finish()]);
-        ctx.request_map(&slot.readback, HIT_BYTES, &slot.mapped);
+        let submission = ctx.submit_hit_pass(&HitPass {
+            label: "duco",
+            pipeline: &self.pipeline,
+            bind_group: &slot.bind_group,
+            job: &slot.job,
+            job_words: &words,
+            hits: &slot.hits,
+            readback: &slot.readback,
+            mapped: &slot.mapped,
+            workgroups: count.div_ceil(per).div_ceil(ctx.tuning.workgroup_size),
+            timestamps: None,
+        });
         Flight {
             slot: slot_index,
             range: piece,

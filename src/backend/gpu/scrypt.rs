@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::GpuUnavailable;
-use super::context::{Context, MapFlag, buffer, storage_entry};
+use super::context::{Context, HitPass, MapFlag, buffer, storage_entry};
 use super::dispatch::{Sizer, next_piece};
 use crate::backend::BackendError;
 use crate::kernel::scrypt::{LITECOIN_LANE_BYTES, ScryptJob};
@@ -293,32 +293,19 @@ impl ScryptGpu {
         let count = (piece.end - piece.start) as u32;
         words[35] = piece.start as u32;
         words[36] = count;
-        let mut bytes = [0u8; 4 * JOB_WORDS];
-        for (b, w) in bytes.chunks_exact_mut(4).zip(words.iter()) {
-            b.copy_from_slice(&w.to_le_bytes());
-        }
-        ctx.queue.write_buffer(&self.job, 0, &bytes);
-
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("scrypt"),
-            });
-        enc.clear_buffer(&self.hits, 0, Some(4));
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("scrypt"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            let (x, y) = ctx.grid(count.div_ceil(WORKGROUP_SIZE));
-            pass.dispatch_workgroups(x, y, 1);
-        }
-        enc.copy_buffer_to_buffer(&self.hits, 0, &self.readback, 0, HIT_BYTES);
         let started = Instant::now();
-        let submission = ctx.queue.submit([enc.finish()]);
-        ctx.request_map(&self.readback, HIT_BYTES, &self.mapped);
+        let submission = ctx.submit_hit_pass(&HitPass {
+            label: "scrypt",
+            pipeline: &self.pipeline,
+            bind_group: &self.bind_group,
+            job: &self.job,
+            job_words: &words[..],
+            hits: &self.hits,
+            readback: &self.readback,
+            mapped: &self.mapped,
+            workgroups: count.div_ceil(WORKGROUP_SIZE),
+            timestamps: None,
+        });
         ctx.wait_mapped(&self.mapped, submission).map_err(gpu_err)?;
         self.sizer.observe(u64::from(count), started.elapsed());
 
