@@ -3,8 +3,9 @@
 //! print why and pass, unless MICROMINE_REQUIRE_GPU=1 makes that a failure.
 #![cfg(feature = "gpu")]
 
-use std::sync::OnceLock;
+mod common;
 
+use common::gpu;
 use micromine::backend::Backend;
 use micromine::backend::gpu::{self, GpuBackend};
 use micromine::kernel::header::{Target, display_hex, parse_display_hex, target_from_compact};
@@ -13,21 +14,6 @@ use micromine::kernel::search::{Prepared, SearchJob, search_naive};
 
 const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
 const GENESIS_NONCE: u64 = 2_083_236_893;
-
-/// One device for the whole test binary: opening compiles every pipeline.
-fn gpu() -> Option<&'static GpuBackend> {
-    static GPU: OnceLock<Result<GpuBackend, String>> = OnceLock::new();
-    match GPU.get_or_init(|| gpu::open().map_err(|e| e.to_string())) {
-        Ok(g) => Some(g),
-        Err(why) if std::env::var("MICROMINE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MICROMINE_REQUIRE_GPU=1 but the GPU is unavailable: {why}")
-        }
-        Err(why) => {
-            eprintln!("skipping GPU test: unavailable: {why}");
-            None
-        }
-    }
-}
 
 fn genesis_job() -> SearchJob {
     let header: [u8; 80] = hex::decode(GENESIS).unwrap().try_into().unwrap();

@@ -5,11 +5,13 @@
 //! why and pass, unless MICROMINE_REQUIRE_GPU=1 makes that a failure.
 #![cfg(feature = "gpu")]
 
+mod common;
+
 use std::ops::Range;
-use std::sync::OnceLock;
 use std::time::Instant;
 
-use micromine::backend::gpu::{self, GpuBackend};
+use common::gpu;
+use micromine::backend::gpu::GpuBackend;
 use micromine::kernel::duco::{DucoJob, Prepared, search_naive, search_scalar};
 use sha1::{Digest, Sha1};
 
@@ -20,21 +22,6 @@ const JOBS: &str = concat!(
 const LAST: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 /// The largest difficulty a job may have: n then runs up to near u64::MAX.
 const MAX_DIFFICULTY: u64 = u64::MAX / 100;
-
-/// One device for the whole test binary: opening compiles every pipeline.
-fn gpu() -> Option<&'static GpuBackend> {
-    static GPU: OnceLock<Result<GpuBackend, String>> = OnceLock::new();
-    match GPU.get_or_init(|| gpu::open().map_err(|e| e.to_string())) {
-        Ok(g) => Some(g),
-        Err(why) if std::env::var("MICROMINE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MICROMINE_REQUIRE_GPU=1 but the GPU is unavailable: {why}")
-        }
-        Err(why) => {
-            eprintln!("skipping GPU test: unavailable: {why}");
-            None
-        }
-    }
-}
 
 fn real_jobs() -> Vec<(DucoJob, u64)> {
     let v: serde_json::Value =

@@ -4,29 +4,16 @@
 //! the tests print why and pass, unless MICROMINE_REQUIRE_GPU=1.
 #![cfg(feature = "gpu")]
 
-use std::sync::OnceLock;
+mod common;
+
 use std::time::Instant;
 
-use micromine::backend::gpu::{self, GpuBackend};
+use common::gpu;
+use micromine::backend::gpu;
 use micromine::kernel::header::{Header, Target, display_hex, target_from_compact};
 use micromine::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scrypt");
-
-/// One device for the whole test binary: opening compiles every pipeline.
-fn gpu() -> Option<&'static GpuBackend> {
-    static GPU: OnceLock<Result<GpuBackend, String>> = OnceLock::new();
-    match GPU.get_or_init(|| gpu::open().map_err(|e| e.to_string())) {
-        Ok(g) => Some(g),
-        Err(why) if std::env::var("MICROMINE_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("MICROMINE_REQUIRE_GPU=1 but the GPU is unavailable: {why}")
-        }
-        Err(why) => {
-            eprintln!("skipping GPU test: unavailable: {why}");
-            None
-        }
-    }
-}
 
 /// The Litecoin genesis header, its nonce, and its scrypt hash (display order).
 fn genesis() -> (ScryptJob, u32, String) {

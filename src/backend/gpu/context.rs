@@ -466,11 +466,16 @@ pub struct MapFlag(Arc<AtomicU8>);
 mod tests {
     use super::*;
 
-    /// The generated shaders parse and validate without any adapter, so a
-    /// machine without a GPU still catches a broken template or generator.
+    /// Every shader parses and validates without any adapter, so a machine
+    /// without a GPU still catches a broken template or generator.
     #[test]
     fn generated_shaders_validate() {
-        for (name, src) in [("search", SEARCH_WGSL), ("batch", BATCH_WGSL)] {
+        for (name, src) in [
+            ("search", SEARCH_WGSL),
+            ("batch", BATCH_WGSL),
+            ("duco_s1", super::super::duco::DUCO_WGSL),
+            ("scrypt", super::super::scrypt::SCRYPT_WGSL),
+        ] {
             let module = naga::front::wgsl::parse_str(src)
                 .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(src)));
             naga::valid::Validator::new(

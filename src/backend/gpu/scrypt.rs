@@ -18,7 +18,7 @@ use crate::kernel::search::{SearchOutcome, check_range};
 use crate::kernel::sha256;
 
 /// The scrypt search shader (expanded from `shaders/scrypt.wgsl` by build.rs).
-const SCRYPT_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/scrypt.wgsl"));
+pub(super) const SCRYPT_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/scrypt.wgsl"));
 
 /// Hits one submission can list; more make the host redo the piece in
 /// pieces this long. Real targets hit far more rarely than this.
@@ -349,18 +349,6 @@ impl ScryptGpu {
 mod tests {
     use super::*;
     use crate::kernel::header::Target;
-
-    #[test]
-    fn scrypt_shader_validates() {
-        let module = naga::front::wgsl::parse_str(SCRYPT_WGSL)
-            .unwrap_or_else(|e| panic!("{}", e.emit_to_string(SCRYPT_WGSL)));
-        naga::valid::Validator::new(
-            naga::valid::ValidationFlags::all(),
-            naga::valid::Capabilities::empty(),
-        )
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    }
 
     fn limits(binding: u64, buffer: u64) -> wgpu::Limits {
         wgpu::Limits {
