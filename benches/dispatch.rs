@@ -13,6 +13,7 @@ use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform, portable};
 use micromine::kernel::header::{HEADER_LEN, target_from_compact};
 use micromine::kernel::search::{Prepared, SearchJob, SearchOutcome};
+use micromine::kernel::sha256;
 use micromine::profile::emulate::Kernel;
 
 type SearchFn = fn(&Prepared, std::ops::Range<u64>) -> SearchOutcome;
@@ -67,8 +68,25 @@ fn job() -> Prepared {
     })
 }
 
+/// The genesis block's nonce: every path must find it before it is timed.
+const GENESIS_NONCE: u64 = 2_083_236_893;
+
 fn search(c: &mut Criterion) {
     let p = job();
+    let window = GENESIS_NONCE - 2048..GENESIS_NONCE + 2048;
+    for (level, direct, _) in direct_levels() {
+        let backend = CpuBackend { platform: level };
+        for (how, hits) in [
+            ("direct", direct(&p, window.clone()).hits),
+            ("platform", level.search(&p, window.clone()).hits),
+            (
+                "backend",
+                backend.search(&p, window.clone()).expect("cpu").hits,
+            ),
+        ] {
+            assert_eq!(hits, [GENESIS_NONCE as u32], "{} {how}", level.name());
+        }
+    }
     let mut g = c.benchmark_group("dispatch_sha256d_search");
     // The batch `run` times, and a small one where fixed costs weigh most.
     for n in [Kernel::Sha256d.max_chunk(), 256] {
@@ -99,6 +117,12 @@ fn headers(c: &mut Criterion) {
             })
             .collect();
         let mut out = vec![[0u8; 32]; n];
+        for (level, _, direct) in direct_levels() {
+            direct(&headers, &mut out);
+            for (h, o) in headers.iter().zip(&out) {
+                assert_eq!(*o, sha256::sha256d(h), "{} direct", level.name());
+            }
+        }
         g.throughput(Throughput::Elements(n as u64));
         for (level, _, direct) in direct_levels() {
             let backend: Box<dyn Backend> = Box::new(CpuBackend { platform: level });
