@@ -59,15 +59,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     // Ctrl-C stops the workers at their next slice; what finished is still written.
     ctrlc::set_handler(|| emulate::STOP.store(true, Ordering::Relaxed))
         .context("installing the Ctrl-C handler")?;
-    let clock = measure_host_clock().context("measuring the host clock")?;
-    eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
+    let clock = measure_host_clock();
+    match clock.hz {
+        Some(hz) => eprintln!("host clock {:.3} GHz ({})", hz / 1e9, clock.note),
+        None => eprintln!(
+            "host clock {} (recorded as null; no prediction uses it)",
+            clock.note
+        ),
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let host = micromine::host::host_info();
+    let host = micromine::host::host_info(&clock);
     for p in &profiles {
         // A bar on a terminal; plain lines on a pipe, where a bar would be noise.
         let bar = progress_bar(opts.kernels.len() as u64 * opts.host_engines.len().max(1) as u64);
-        let run = emulate::run_profile(p, &opts, clock, |line| {
+        let run = emulate::run_profile(p, &opts, clock.hz, |line| {
             if bar.is_hidden() {
                 eprintln!("{line}");
             } else {
