@@ -9,6 +9,11 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A mistyped mask would silently test the wrong levels.
+    if let Some(err) = micromine::backend::cpu::features::mask_error() {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

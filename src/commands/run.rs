@@ -89,13 +89,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     // workers at their next slice or nap; what finished is still written.
     ctrlc::set_handler(|| emulate::STOP.store(true, Ordering::Relaxed))
         .context("installing the signal handler")?;
-    let clock = measure_host_clock().context("measuring the host clock")?;
-    eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
+    let clock = measure_host_clock();
+    match clock.hz {
+        Some(hz) => eprintln!("host clock {:.3} GHz ({})", hz / 1e9, clock.note),
+        None => eprintln!(
+            "host clock {} (recorded as null; no prediction uses it)",
+            clock.note
+        ),
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let host = micromine::host::host_info();
+    let host = micromine::host::host_info(&clock);
     let mut reports = Vec::new();
-    let code = run_all(args, &profiles, &opts, clock, &host, &mut reports);
+    let code = run_all(args, &profiles, &opts, clock.hz, &host, &mut reports);
     // One document whatever happened: a JSON array, one report per profile run.
     if args.json && !reports.is_empty() {
         println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -113,14 +119,14 @@ fn run_all(
     args: &RunArgs,
     profiles: &[Profile],
     opts: &EmulateOptions,
-    clock: f64,
+    clock_hz: Option<f64>,
     host: &HostInfo,
     reports: &mut Vec<Report>,
 ) -> anyhow::Result<ExitCode> {
     for p in profiles {
         // A bar on a terminal; plain lines on a pipe, where a bar would be noise.
         let bar = progress_bar(opts.kernels.len() as u64 * opts.host_engines.len().max(1) as u64);
-        let run = emulate::run_profile(p, opts, clock, |line| {
+        let run = emulate::run_profile(p, opts, clock_hz, |line| {
             if bar.is_hidden() {
                 eprintln!("{line}");
             } else {

@@ -685,11 +685,12 @@ pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateE
 }
 
 /// Runs every requested kernel of `profile`. `host_clock_hz` is measured
-/// once per process by the caller; `progress` receives one line per step.
+/// once per process by the caller, and is `None` when that failed: it only
+/// labels cycle counts; `progress` receives one line per step.
 pub fn run_profile(
     profile: &Profile,
     opts: &EmulateOptions,
-    host_clock_hz: f64,
+    host_clock_hz: Option<f64>,
     mut progress: impl FnMut(&str),
 ) -> Result<ProfileRun, EmulateError> {
     let started_unix = SystemTime::now()
@@ -841,13 +842,15 @@ pub fn run_profile(
                     (c, full, rate_of(host_rates, kernel.unit()).median)
                 }
                 _ => {
-                    let cycles = calibrate::host_cycles_per_unit(host_clock_hz, per_thread)
+                    let cycles = host_clock_hz
+                        .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
+                        .transpose()
                         .map_err(cal_err)?;
                     let c = Calibration {
                         host_clock_hz,
                         host_cycles_per_unit: cycles,
                         device_clock_hz: host_clock_hz,
-                        isa_cost_factor: 1.0,
+                        isa_cost_factor: Some(1.0),
                         factor_source: "host: measured directly, no conversion".to_string(),
                     };
                     // The host's full rate is measured in the timed run below when
