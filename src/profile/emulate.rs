@@ -433,6 +433,29 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     }
 }
 
+/// Why a timing step gave no rate.
+#[derive(Debug)]
+enum Cut {
+    /// A stop was requested: the step was cut short, its numbers mean nothing.
+    Stopped,
+    /// The backend failed (or a worker panicked).
+    Failed(String),
+}
+
+impl From<String> for Cut {
+    fn from(why: String) -> Self {
+        Cut::Failed(why)
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic".to_string())
+}
+
 /// Runs `threads` workers, each paced by `throttle`, for `duration`.
 fn run_workers(
     platform: &Engine,
@@ -440,7 +463,7 @@ fn run_workers(
     threads: usize,
     throttle: Throttle,
     duration: Duration,
-) -> Result<ThrottleStats, String> {
+) -> Result<ThrottleStats, Cut> {
     let clock = SystemClock::new();
     let per_worker: Vec<(ThrottleStats, Option<String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -451,7 +474,7 @@ fn run_workers(
                     let mut w = Workload::new(platform, kernel, chunk, i, threads);
                     let mut failure = None;
                     // Zero units done ends the worker's loop.
-                    let stats = throttle.run(clock, duration, chunk, |n| {
+                    let stats = throttle.run_until(clock, duration, chunk, stopped, |n| {
                         if stopped() || failure.is_some() {
                             return 0;
                         }
@@ -464,17 +487,28 @@ fn run_workers(
                 })
             })
             .collect();
+        // A worker's panic is that backend's failure, not the process's.
         handles
             .into_iter()
-            .map(|h| h.join().expect("kernel worker panicked"))
+            .map(|h| {
+                h.join().unwrap_or_else(|p| {
+                    (
+                        ThrottleStats::default(),
+                        Some(format!("kernel worker panicked: {}", panic_message(&*p))),
+                    )
+                })
+            })
             .collect()
     });
     let mut total = ThrottleStats::default();
     for (s, failure) in per_worker {
         if let Some(e) = failure {
-            return Err(e);
+            return Err(Cut::Failed(e));
         }
         total.merge(&s);
+    }
+    if stopped() {
+        return Err(Cut::Stopped);
     }
     Ok(total)
 }
@@ -513,7 +547,7 @@ fn sampled(
     throttle: Throttle,
     total: Duration,
     samples: u32,
-) -> Result<(Vec<f64>, ThrottleStats), String> {
+) -> Result<(Vec<f64>, ThrottleStats), Cut> {
     let each = total / samples;
     let mut rates = Vec::new();
     let mut sum = ThrottleStats::default();
@@ -530,7 +564,7 @@ fn sampled(
 }
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.
-fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, String> {
+fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, Cut> {
     let mut best: f64 = 0.0;
     for _ in 0..3 {
         let s = run_workers(
@@ -670,7 +704,7 @@ pub fn run_profile(
     let rapl = Rapl::open();
     let mut results = Vec::new();
     let mut device_cal: Option<DeviceCalibration> = None;
-    for &kernel in &opts.kernels {
+    'kernels: for &kernel in &opts.kernels {
         if stopped() {
             break;
         }
@@ -751,7 +785,10 @@ pub fn run_profile(
                 ($timed:expr) => {
                     match $timed {
                         Ok(v) => v,
-                        Err(why) => {
+                        // Cut short in any phase: this kernel did not finish, so
+                        // it has no row; the finished ones are kept.
+                        Err(Cut::Stopped) => break 'kernels,
+                        Err(Cut::Failed(why)) => {
                             progress(&format!(
                                 "{}: {} on `{}` failed while timing: {why}",
                                 profile.name, result.kernel, result.backend
@@ -856,10 +893,14 @@ pub fn run_profile(
                 samples
             ));
             let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            if stopped() {
-                // A cut-short kernel has no honest rate: report what finished.
-                break;
-            }
+            or_fail!(if stats.work == 0 {
+                Err(Cut::Failed(format!(
+                    "no work finished in {:?}",
+                    opts.duration
+                )))
+            } else {
+                Ok(())
+            });
             let achieved = if stats.elapsed.is_zero() {
                 0.0
             } else {
