@@ -5,7 +5,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use micromine::backend::coins::verify::litecoin_genesis;
-use micromine::backend::coins::{DucoLevel, ScryptLevel, ScryptWorker};
+use micromine::backend::cpu::Platform;
+use micromine::backend::cpu::scrypt::ScryptWorker;
+use micromine::kernel::Kernel;
 use micromine::kernel::duco::{self, DucoJob};
 use micromine::kernel::header::{Header, Target, target_from_compact};
 use micromine::kernel::scrypt::ScryptJob;
@@ -23,10 +25,13 @@ fn duco_s1(c: &mut Criterion) {
     let p = duco::Prepared::new(&job);
     let range = start..start + span;
     group.throughput(Throughput::Elements(span));
-    for level in DucoLevel::ALL.iter().copied().filter(|l| l.is_available()) {
-        assert_eq!(level.search(&p, range.clone()).unwrap().hits, vec![answer]);
+    for level in levels_with_code_for(Kernel::DucoS1) {
+        assert_eq!(
+            level.duco_search(&p, range.clone()).unwrap().hits,
+            vec![answer]
+        );
         group.bench_with_input(BenchmarkId::new(level.name(), span), &range, |b, r| {
-            b.iter(|| level.search(black_box(&p), r.clone()).unwrap())
+            b.iter(|| level.duco_search(black_box(&p), r.clone()).unwrap())
         });
     }
     #[cfg(feature = "gpu")]
@@ -47,6 +52,14 @@ fn duco_s1(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// The CPU levels this machine has with code of their own for `kernel`.
+fn levels_with_code_for(kernel: Kernel) -> impl Iterator<Item = Platform> {
+    Platform::ALL
+        .iter()
+        .copied()
+        .filter(move |p| p.availability().is_ok() && p.supports(kernel).is_ok())
 }
 
 /// The GPU for the whole bench binary, or a printed reason to skip it.
@@ -80,11 +93,7 @@ fn scrypt_ltc(c: &mut Criterion) {
     };
     let batch = 64u64;
     group.throughput(Throughput::Elements(batch));
-    for level in ScryptLevel::ALL
-        .iter()
-        .copied()
-        .filter(|l| l.is_available())
-    {
+    for level in levels_with_code_for(Kernel::Scrypt) {
         let mut worker = ScryptWorker::new(level);
         let found = worker.search(&genesis, nonce - 20..nonce + 4).unwrap();
         assert_eq!(found.hits, vec![header.nonce], "{}", level.name());

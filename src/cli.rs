@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use micromine::kernel::Kernel;
 
 /// micromine: what can mining and validating proof of work achieve on
 /// household and IoT devices? Runs verified kernels, emulates appliance
@@ -37,21 +38,36 @@ pub enum Command {
     Network(NetworkCmdArgs),
 }
 
-/// Kernels that `run` can benchmark.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum KernelArg {
-    /// sha256d nonce search over an 80-byte header.
-    Sha256d,
-    /// Header-chain validation (hashing, PoW, links).
-    Headers,
-    /// Merkle root computation.
-    Merkle,
-    /// Duino-Coin DUCO-S1: SHA-1 over the previous hash and a decimal nonce.
-    DucoS1,
-    /// Litecoin/Dogecoin scrypt (N=1024, r=1, p=1; 128 KiB per lane).
-    Scrypt,
-    /// Every kernel.
+/// A `--kernel` value: one kernel, or `all` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelChoice {
+    One(Kernel),
     All,
+}
+
+/// Parses `all` or a kernel's name (the kernel list lives in `micromine::kernel`).
+fn kernel_choice(s: &str) -> Result<KernelChoice, String> {
+    if s == "all" {
+        return Ok(KernelChoice::All);
+    }
+    Kernel::from_str(s, false)
+        .map(KernelChoice::One)
+        .map_err(|_| {
+            let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
+            format!("expected one of {}, or all", names.join(", "))
+        })
+}
+
+/// The kernels a list of `--kernel` values names, in the canonical order,
+/// each once; none given means all.
+pub fn chosen_kernels(choices: &[KernelChoice]) -> Vec<Kernel> {
+    if choices.is_empty() || choices.contains(&KernelChoice::All) {
+        return Kernel::ALL.to_vec();
+    }
+    Kernel::ALL
+        .into_iter()
+        .filter(|k| choices.contains(&KernelChoice::One(*k)))
+        .collect()
 }
 
 #[derive(Debug, Args)]
@@ -59,9 +75,10 @@ pub struct RunArgs {
     /// Device profile: a built-in name, a TOML file, or `all`. Repeatable. Default: host.
     #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
-    /// Kernel to benchmark.
-    #[arg(long, value_enum, default_value_t = KernelArg::All)]
-    pub kernel: KernelArg,
+    /// Kernel to benchmark: sha256d, headers, merkle, duco-s1, scrypt or all.
+    /// Repeatable. Default: all.
+    #[arg(long = "kernel", value_name = "K", value_parser = kernel_choice)]
+    pub kernels: Vec<KernelChoice>,
     /// Backend: scalar, simd (best CPU level), a level name, gpu, or all.
     #[arg(long, default_value = "simd", value_name = "NAME")]
     pub backend: String,

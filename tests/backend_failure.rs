@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::{Backend, BackendError};
+use micromine::kernel::duco::{self, DucoOutcome};
 use micromine::kernel::header::HEADER_LEN;
+use micromine::kernel::scrypt::ScryptJob;
 use micromine::kernel::search::{Prepared, SearchOutcome};
 use micromine::profile::builtin;
 use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
@@ -42,6 +44,22 @@ impl Backend for FailsLater {
 
     fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
         self.inner.merkle_pairs(level, out)
+    }
+
+    fn duco_search(
+        &self,
+        p: &duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, BackendError> {
+        self.inner.duco_search(p, range)
+    }
+
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        self.inner.scrypt_search(job, range)
     }
 }
 

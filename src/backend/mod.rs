@@ -7,11 +7,17 @@ pub mod cpu;
 pub mod gpu;
 pub mod parallel;
 pub mod select;
+pub mod worker;
 
 use std::ops::Range;
 
+use crate::kernel::Kernel;
+use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
+use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
+
+pub use worker::Worker;
 
 /// A failure inside a backend (never a wrong answer: those are caught by verification).
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +26,10 @@ pub enum BackendError {
     Unavailable(String),
     #[error("GPU error: {0}")]
     Gpu(String),
+    #[error(transparent)]
+    Duco(#[from] crate::kernel::duco::DucoError),
+    #[error(transparent)]
+    Search(#[from] crate::kernel::search::SearchError),
 }
 
 /// One way of running the kernels. Each call is one worker's batch; the
@@ -41,16 +51,60 @@ pub trait Backend: Send + Sync {
     /// sha256d(level[2i] || level[2i+1]) into out[i]; `level.len() == 2 * out.len()`.
     fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError>;
 
+    /// Every n in `range` that solves the DUCO-S1 job.
+    fn duco_search(
+        &self,
+        p: &duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, BackendError>;
+
+    /// Every nonce in `range` whose scrypt hash meets the job's target.
+    /// Convenient, not fast on a CPU: it allocates scratchpads per call;
+    /// timed loops use [`Backend::worker`].
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError>;
+
+    /// The name reports give the code that runs `kernel` here: a CPU level
+    /// without code of its own for a kernel runs a weaker level's.
+    fn level_name(&self, kernel: Kernel) -> String {
+        let _ = kernel;
+        self.name()
+    }
+
+    /// Units one worker's timed call does: a few milliseconds of work.
+    fn batch(&self, kernel: Kernel) -> u64 {
+        kernel.max_chunk()
+    }
+
+    /// A worker of the backend's own for `kernel`, where the kernel needs
+    /// scratch the batch methods cannot keep (a CPU's scrypt pads); `None`
+    /// for the generic [`worker::BatchWorker`].
+    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
+        let _ = (kernel, index, of);
+        None
+    }
+
     /// Whether the harness should split batches across CPU threads.
     fn wants_threads(&self) -> bool {
         true
     }
+}
 
-    /// The GPU behind this backend: the coin kernels have no batch method
-    /// here (scrypt's CPU workers own scratchpads), so the harness reaches
-    /// the GPU's own coin searches through this.
-    #[cfg(feature = "gpu")]
-    fn as_gpu(&self) -> Option<&gpu::GpuBackend> {
-        None
+impl dyn Backend + '_ {
+    /// Worker `index` of `of` for a timed run of `kernel`, owning whatever
+    /// scratch the kernel needs.
+    pub fn worker(&self, kernel: Kernel, index: usize, of: usize) -> Box<dyn Worker + '_> {
+        self.own_worker(kernel, index, of).unwrap_or_else(|| {
+            Box::new(worker::BatchWorker::new(
+                self,
+                kernel,
+                self.batch(kernel),
+                index,
+                of,
+            ))
+        })
     }
 }

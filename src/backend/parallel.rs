@@ -4,7 +4,9 @@
 use std::ops::Range;
 
 use crate::backend::{Backend, BackendError};
+use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
+use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
 /// Splits `range` into `parts` contiguous pieces of near-equal length.
@@ -35,6 +37,64 @@ pub fn search(
         handles
             .into_iter()
             .map(|h| h.join().expect("search worker panicked"))
+            .collect()
+    });
+    let mut total = SearchOutcome::default();
+    for r in results {
+        total.merge(r?);
+    }
+    Ok(total)
+}
+
+/// DUCO-S1 search of `range` with `threads` workers.
+pub fn duco_search(
+    backend: &dyn Backend,
+    p: &duco::Prepared,
+    range: Range<u64>,
+    threads: usize,
+) -> Result<DucoOutcome, BackendError> {
+    // The whole range is checked once, so a piece can never be the one to refuse it.
+    p.job.check_range(&range)?;
+    if threads <= 1 || !backend.wants_threads() {
+        return backend.duco_search(p, range);
+    }
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = split_range(range, threads)
+            .into_iter()
+            .map(|r| s.spawn(move || backend.duco_search(p, r)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("DUCO-S1 worker panicked"))
+            .collect()
+    });
+    let mut total = DucoOutcome::default();
+    for r in results {
+        total.merge(r?);
+    }
+    Ok(total)
+}
+
+/// Litecoin scrypt search of `range` with `threads` workers, each with its
+/// own scratchpads.
+pub fn scrypt_search(
+    backend: &dyn Backend,
+    job: &ScryptJob,
+    range: Range<u64>,
+    threads: usize,
+) -> Result<SearchOutcome, BackendError> {
+    crate::kernel::search::check_range(&range)?;
+    if threads <= 1 || !backend.wants_threads() {
+        return backend.scrypt_search(job, range);
+    }
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = split_range(range, threads)
+            .into_iter()
+            .map(|r| s.spawn(move || backend.scrypt_search(job, r)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("scrypt worker panicked"))
             .collect()
     });
     let mut total = SearchOutcome::default();

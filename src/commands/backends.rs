@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::BackendsArgs;
-use micromine::backend::coins::{DucoLevel, ScryptLevel};
 use micromine::backend::cpu::Platform;
+use micromine::kernel::Kernel;
 
 /// One backend as `backends --json` prints it.
 #[derive(Debug, Serialize)]
@@ -104,35 +104,24 @@ fn gpu_row() -> Row {
     }
 }
 
-/// The coin kernels' own CPU levels (they do not use the SHA-256 levels).
+/// Which level runs each coin kernel: a level without code of its own for
+/// a kernel runs the best weaker level's.
 fn coin_levels() -> String {
-    let list = |names: Vec<(&str, bool)>| {
-        names
-            .into_iter()
-            .map(|(n, ok)| {
-                if ok {
-                    n.to_string()
-                } else {
-                    format!("{n} (unavailable)")
-                }
+    let line = |k: Kernel| {
+        let levels: Vec<String> = Platform::ALL
+            .iter()
+            .filter(|p| p.availability().is_ok())
+            .map(|&p| match p.for_kernel(k) {
+                q if q == p => p.name().to_string(),
+                q => format!("{}->{}", p.name(), q.name()),
             })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        format!("{k}: {}", levels.join(", "))
     };
     format!(
-        "coin levels, best first: duco-s1: {}; scrypt: {}",
-        list(
-            DucoLevel::ALL
-                .iter()
-                .map(|l| (l.name(), l.is_available()))
-                .collect()
-        ),
-        list(
-            ScryptLevel::ALL
-                .iter()
-                .map(|l| (l.name(), l.is_available()))
-                .collect()
-        ),
+        "coin kernels by level: {}; {}",
+        line(Kernel::DucoS1),
+        line(Kernel::Scrypt)
     )
 }
 

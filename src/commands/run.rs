@@ -9,13 +9,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{KernelArg, RunArgs};
-use micromine::backend::coins::{CoinKernel, CoinLevel};
+use crate::cli::{RunArgs, chosen_kernels};
 use micromine::backend::select;
 use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
 use micromine::export::write::{self, Written};
 use micromine::profile::calibrate::measure_host_clock;
-use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
+use micromine::profile::emulate::{self, EmulateOptions, Engine};
 use micromine::profile::{self, Profile};
 
 /// Shortest `--duration`: the timed run is split into 3 samples, and each
@@ -72,7 +71,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let opts = EmulateOptions {
-        kernels: kernels(args.kernel),
+        kernels: chosen_kernels(&args.kernels),
         threads: args.threads,
         duration: Duration::from_secs_f64(args.duration),
         power_cap_w: args.power_cap,
@@ -166,17 +165,6 @@ fn run_all(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn kernels(k: KernelArg) -> Vec<Kernel> {
-    match k {
-        KernelArg::Sha256d => vec![Kernel::Sha256d],
-        KernelArg::Headers => vec![Kernel::Headers],
-        KernelArg::Merkle => vec![Kernel::Merkle],
-        KernelArg::DucoS1 => vec![Kernel::Coin(CoinKernel::DucoS1, CoinLevel::Best)],
-        KernelArg::Scrypt => vec![Kernel::Coin(CoinKernel::Scrypt, CoinLevel::Best)],
-        KernelArg::All => Kernel::ALL.to_vec(),
-    }
 }
 
 /// The backends the host profile runs; emulated profiles take theirs from

@@ -9,3 +9,160 @@ pub mod scrypt;
 pub mod search;
 pub mod sha1;
 pub mod sha256;
+
+use serde::{Deserialize, Serialize};
+
+/// A kernel the harness can time: the one list every command, backend and
+/// report names kernels from.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kernel {
+    /// sha256d nonce search over an 80-byte header.
+    Sha256d,
+    /// Header-chain validation (hashing, PoW, links).
+    Headers,
+    /// Merkle root computation.
+    Merkle,
+    /// Duino-Coin DUCO-S1: SHA-1 over the previous hash and a decimal nonce.
+    #[value(name = "duco-s1")]
+    DucoS1,
+    /// Litecoin/Dogecoin scrypt (N=1024, r=1, p=1; 128 KiB per lane).
+    Scrypt,
+}
+
+/// What the harness needs to know about a kernel, in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    /// The name on the command line and in reports.
+    pub name: &'static str,
+    /// The unit of work, plural: what a rate counts.
+    pub work: &'static str,
+    /// The rate's unit in reports.
+    pub unit: &'static str,
+    /// Most units one CPU worker's timed call does: a few milliseconds of
+    /// host work, so a stop or a throttle acts promptly.
+    pub max_chunk: u64,
+    /// Working memory one lane needs beyond its stack, in bytes.
+    pub lane_bytes: u64,
+    /// The real data a backend must reproduce before its timing counts.
+    pub verified_by: &'static str,
+}
+
+impl Kernel {
+    /// Every kernel, in the order `run --kernel all` times them.
+    pub const ALL: [Kernel; 5] = [
+        Kernel::Sha256d,
+        Kernel::Headers,
+        Kernel::Merkle,
+        Kernel::DucoS1,
+        Kernel::Scrypt,
+    ];
+
+    pub const fn descriptor(self) -> &'static Descriptor {
+        match self {
+            Kernel::Sha256d => &Descriptor {
+                name: "sha256d",
+                work: "nonces",
+                unit: "H/s",
+                max_chunk: 16_384,
+                lane_bytes: 0,
+                verified_by: "the Bitcoin genesis nonce and an easy-target hit list against the naive search",
+            },
+            Kernel::Headers => &Descriptor {
+                name: "headers",
+                work: "headers",
+                unit: "headers/s",
+                max_chunk: 4_096,
+                lane_bytes: 0,
+                verified_by: "sha256d of 257 headers and the genesis header hash",
+            },
+            Kernel::Merkle => &Descriptor {
+                name: "merkle",
+                work: "pairs",
+                unit: "pairs/s",
+                max_chunk: 4_096,
+                lane_bytes: 0,
+                verified_by: "sha256d of 257 concatenated pairs",
+            },
+            Kernel::DucoS1 => &Descriptor {
+                name: "duco-s1",
+                work: "hashes",
+                unit: "H/s",
+                max_chunk: 16_384,
+                lane_bytes: 0,
+                verified_by: "a real Duino-Coin job and the 15/16-digit boundary against the naive search",
+            },
+            Kernel::Scrypt => &Descriptor {
+                name: "scrypt",
+                work: "hashes",
+                unit: "H/s",
+                max_chunk: 16,
+                lane_bytes: scrypt::LITECOIN_LANE_BYTES,
+                verified_by: "the Litecoin genesis nonce and an easy-target hit list against the reference",
+            },
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.descriptor().name
+    }
+
+    pub fn unit(self) -> &'static str {
+        self.descriptor().unit
+    }
+
+    /// See [`Descriptor::max_chunk`]. The criterion benches time the same
+    /// batch that `run` times.
+    pub fn max_chunk(self) -> u64 {
+        self.descriptor().max_chunk
+    }
+
+    pub fn lane_bytes(self) -> u64 {
+        self.descriptor().lane_bytes
+    }
+
+    /// Looks a kernel up by its report name.
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The coin kernels, whose CPU code exists at fewer levels than SHA-256's.
+    pub fn is_coin(self) -> bool {
+        matches!(self, Kernel::DucoS1 | Kernel::Scrypt)
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn cli_report_and_serde_names_agree() {
+        for k in Kernel::ALL {
+            let cli = k.to_possible_value().unwrap();
+            assert_eq!(cli.get_name(), k.name());
+            assert_eq!(serde_json::to_value(k).unwrap(), k.name());
+            assert_eq!(Kernel::from_name(k.name()), Some(k));
+        }
+        assert_eq!(Kernel::value_variants().len(), Kernel::ALL.len());
+    }
+}

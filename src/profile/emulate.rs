@@ -9,22 +9,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use std::sync::Arc;
 
 use crate::backend::Backend;
-use crate::backend::coins::{self, CoinKernel, CoinLevel, CoinWorkload};
+use crate::backend::coins;
 use crate::backend::cpu::{CpuBackend, Platform};
+use crate::backend::worker::{GENESIS_NONCE, genesis};
 use crate::export::report::{BenchResult, Calibration, Emulation, Rate};
 use crate::governor::rapl::Rapl;
 use crate::governor::{SystemClock, Throttle, ThrottleStats};
+pub use crate::kernel::Kernel;
 use crate::kernel::header::{HEADER_LEN, Target};
-use crate::kernel::search::{NONCE_END, Prepared, SearchJob, SearchOutcome, search_naive};
+use crate::kernel::search::{Prepared, SearchJob, SearchOutcome, search_naive};
 use crate::kernel::sha256;
 
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
 use super::{Operating, PowerError, PowerModel, Profile, ProfileKind};
-
-/// The Bitcoin genesis header: real data for verification and a realistic
-/// template for timing.
-const GENESIS_HEX: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-const GENESIS_NONCE: u64 = 2_083_236_893;
 
 /// Set (by the binary's Ctrl-C handler) to stop every worker at its next slice.
 pub static STOP: AtomicBool = AtomicBool::new(false);
@@ -53,30 +50,9 @@ impl Engine {
         self.0.name()
     }
 
-    /// Units per slice, relative to a CPU worker: a GPU needs far bigger
-    /// batches to amortise a submission and its readback.
-    fn chunk_scale(&self) -> u64 {
-        if self.0.wants_threads() { 1 } else { 256 }
-    }
-
-    /// Units one worker's timed call does on this engine.
-    fn chunk(&self, kernel: Kernel) -> u64 {
-        let chunk = kernel.max_chunk() * self.chunk_scale();
-        // A call must fill every scrypt lane the GPU holds, or part of it idles.
-        #[cfg(feature = "gpu")]
-        if let (Kernel::Coin(CoinKernel::Scrypt, _), Some(g)) = (kernel, self.0.as_gpu()) {
-            return chunk.max(2 * g.scrypt_plan().lanes as u64);
-        }
-        chunk
-    }
-
-    /// Whether this engine runs the coin kernels on its own device.
-    pub fn runs_coins(&self) -> bool {
-        #[cfg(feature = "gpu")]
-        if self.0.as_gpu().is_some() {
-            return true;
-        }
-        false
+    /// The name a result reports for `kernel`: the level that runs it.
+    pub fn level_name(&self, kernel: Kernel) -> String {
+        self.0.level_name(kernel)
     }
 
     // A backend failing mid-run (a lost GPU device) has no honest rate: the
@@ -101,56 +77,6 @@ impl Engine {
 
     fn failed(&self, e: impl std::fmt::Display) -> String {
         format!("{}: {e}", self.name())
-    }
-}
-
-/// A kernel that a profile run times.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kernel {
-    Sha256d,
-    Headers,
-    Merkle,
-    /// A coin kernel (DUCO-S1, scrypt) run by `backend::coins`; its level
-    /// is set per profile (see `Plan::coin_level`).
-    Coin(CoinKernel, CoinLevel),
-}
-
-impl Kernel {
-    pub const ALL: [Kernel; 5] = [
-        Kernel::Sha256d,
-        Kernel::Headers,
-        Kernel::Merkle,
-        Kernel::Coin(CoinKernel::DucoS1, CoinLevel::Best),
-        Kernel::Coin(CoinKernel::Scrypt, CoinLevel::Best),
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kernel::Sha256d => "sha256d",
-            Kernel::Headers => "headers",
-            Kernel::Merkle => "merkle",
-            Kernel::Coin(c, _) => c.name(),
-        }
-    }
-
-    pub fn unit(self) -> &'static str {
-        match self {
-            Kernel::Sha256d => "H/s",
-            Kernel::Headers => "headers/s",
-            Kernel::Merkle => "pairs/s",
-            Kernel::Coin(c, _) => c.unit(),
-        }
-    }
-
-    /// Most units one CPU worker's timed batch call does: a few
-    /// milliseconds of host work. Public so the criterion benches time the
-    /// same batch that `run` times.
-    pub fn max_chunk(self) -> u64 {
-        match self {
-            Kernel::Sha256d => 16_384,
-            Kernel::Headers | Kernel::Merkle => 4_096,
-            Kernel::Coin(c, _) => c.max_chunk(),
-        }
     }
 }
 
@@ -218,114 +144,6 @@ pub fn platform_for(isa: super::IsaClass) -> (Platform, Option<String>) {
     )
 }
 
-/// One worker's inputs for a kernel, built before any timing.
-struct Workload {
-    kernel: Kernel,
-    prepared: Prepared,
-    nonces: Range<u64>,
-    cursor: u64,
-    headers: Vec<[u8; HEADER_LEN]>,
-    level: Vec<[u8; 32]>,
-    out: Vec<[u8; 32]>,
-    coin: Option<CoinWorkload>,
-}
-
-fn genesis() -> [u8; HEADER_LEN] {
-    let v = hex::decode(GENESIS_HEX).expect("genesis hex is valid");
-    v.try_into().expect("80 bytes")
-}
-
-impl Workload {
-    fn new(engine: &Engine, kernel: Kernel, chunk: u64, worker: usize, workers: usize) -> Workload {
-        let n = chunk as usize;
-        let template = genesis();
-        // A zero target is never met: the search does its full work and reports nothing.
-        let prepared = Prepared::new(&SearchJob {
-            header: template,
-            target: Target([0; 32]),
-        });
-        let span = NONCE_END / workers as u64;
-        let start = span * worker as u64;
-        let (headers, level, out) = match kernel {
-            Kernel::Sha256d | Kernel::Coin(..) => (Vec::new(), Vec::new(), Vec::new()),
-            Kernel::Headers => {
-                let hs = (0..n as u32)
-                    .map(|i| {
-                        let mut h = template;
-                        h[76..80].copy_from_slice(&(i ^ worker as u32).to_le_bytes());
-                        h
-                    })
-                    .collect();
-                (hs, Vec::new(), vec![[0; 32]; n])
-            }
-            Kernel::Merkle => {
-                let level = (0..2 * n as u32)
-                    .map(|i| sha256::sha256(&(i ^ worker as u32).to_le_bytes()))
-                    .collect();
-                (Vec::new(), level, vec![[0; 32]; n])
-            }
-        };
-        Workload {
-            kernel,
-            prepared,
-            nonces: start..start + span,
-            cursor: start,
-            headers,
-            level,
-            out,
-            coin: match kernel {
-                Kernel::Coin(c, _) if engine.runs_coins() => Some(CoinWorkload::for_gpu(c)),
-                Kernel::Coin(c, level) => Some(CoinWorkload::new(c, worker, workers, level)),
-                _ => None,
-            },
-        }
-    }
-
-    /// Does up to `n` units; returns how many.
-    fn run(&mut self, platform: &Engine, n: u64) -> Result<u64, String> {
-        match self.kernel {
-            Kernel::Sha256d => {
-                if self.cursor >= self.nonces.end {
-                    self.cursor = self.nonces.start;
-                }
-                let end = (self.cursor + n).min(self.nonces.end);
-                let outcome = platform.search(&self.prepared, self.cursor..end)?;
-                std::hint::black_box(&outcome);
-                self.cursor = end;
-                Ok(outcome.hashed)
-            }
-            Kernel::Headers => {
-                let n = (n as usize).min(self.headers.len());
-                platform.hash_headers(&self.headers[..n], &mut self.out[..n])?;
-                std::hint::black_box(&self.out);
-                Ok(n as u64)
-            }
-            Kernel::Merkle => {
-                let n = (n as usize).min(self.out.len());
-                platform.merkle_pairs(&self.level[..2 * n], &mut self.out[..n])?;
-                std::hint::black_box(&self.out);
-                Ok(n as u64)
-            }
-            Kernel::Coin(..) => {
-                let coin = self.coin.as_mut().expect("coin workload");
-                #[cfg(feature = "gpu")]
-                if let Some(g) = platform.0.as_gpu() {
-                    return coin.run_gpu(g, n).map_err(|e| platform.failed(e));
-                }
-                Ok(coin.run(n))
-            }
-        }
-    }
-}
-
-/// The backend name a result reports: the coin level for coin kernels.
-fn backend_name(engine: &Engine, kernel: Kernel) -> String {
-    match kernel {
-        Kernel::Coin(c, level) if !engine.runs_coins() => format!("coins-{}", level.name_for(c)),
-        _ => engine.name(),
-    }
-}
-
 /// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
 /// (all of its RAM is assumed free for them, an upper bound).
 fn kernel_threads(
@@ -333,9 +151,10 @@ fn kernel_threads(
     threads: usize,
     kernel: Kernel,
 ) -> Result<(usize, Option<String>), String> {
-    let (Kernel::Coin(c, _), ProfileKind::Emulated(e)) = (kernel, &profile.kind) else {
+    let ProfileKind::Emulated(e) = &profile.kind else {
         return Ok((threads, None));
     };
+    let c = kernel;
     let plan = coins::plan_lanes(c, e.cpu.cores() as usize, e.ram_kib * 1024)
         .map_err(|err| err.to_string())?;
     let note = plan.limited_by_memory.then(|| {
@@ -356,12 +175,7 @@ fn kernel_threads(
 /// of its timings count.
 pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     match kernel {
-        #[cfg(feature = "gpu")]
-        Kernel::Coin(c, _) if platform.runs_coins() => {
-            let g = platform.0.as_gpu().expect("runs_coins means a GPU");
-            coins::verify::verify_gpu(c, g)
-        }
-        Kernel::Coin(c, level) => coins::verify::verify(c, level),
+        Kernel::DucoS1 | Kernel::Scrypt => coins::verify::verify(kernel, platform.0.as_ref()),
         Kernel::Sha256d => {
             let header = genesis();
             let bits = u32::from_le_bytes(header[72..76].try_into().expect("4"));
@@ -399,11 +213,18 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
             ))
         }
         Kernel::Headers => {
-            let mut w = Workload::new(platform, Kernel::Headers, Kernel::Headers.max_chunk(), 0, 1);
             let n = 257;
-            w.run(platform, n)?;
-            for i in 0..n as usize {
-                if w.out[i] != sha256::sha256d(&w.headers[i]) {
+            let headers: Vec<[u8; HEADER_LEN]> = (0..n as u32)
+                .map(|i| {
+                    let mut h = genesis();
+                    h[76..80].copy_from_slice(&i.to_le_bytes());
+                    h
+                })
+                .collect();
+            let mut out = vec![[0u8; 32]; n];
+            platform.hash_headers(&headers, &mut out)?;
+            for i in 0..n {
+                if out[i] != sha256::sha256d(&headers[i]) {
                     return Err(format!("header {i} hashed wrong"));
                 }
             }
@@ -415,14 +236,17 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
             Ok(format!("{n} headers and the genesis header match sha256d"))
         }
         Kernel::Merkle => {
-            let mut w = Workload::new(platform, Kernel::Merkle, Kernel::Merkle.max_chunk(), 0, 1);
             let n = 257;
-            w.run(platform, n)?;
-            for i in 0..n as usize {
+            let level: Vec<[u8; 32]> = (0..2 * n as u32)
+                .map(|i| sha256::sha256(&i.to_le_bytes()))
+                .collect();
+            let mut out = vec![[0u8; 32]; n];
+            platform.merkle_pairs(&level, &mut out)?;
+            for i in 0..n {
                 let mut cat = [0u8; 64];
-                cat[..32].copy_from_slice(&w.level[2 * i]);
-                cat[32..].copy_from_slice(&w.level[2 * i + 1]);
-                if w.out[i] != sha256::sha256d(&cat) {
+                cat[..32].copy_from_slice(&level[2 * i]);
+                cat[32..].copy_from_slice(&level[2 * i + 1]);
+                if out[i] != sha256::sha256d(&cat) {
                     return Err(format!("pair {i} hashed wrong"));
                 }
             }
@@ -470,16 +294,16 @@ fn run_workers(
             .map(|i| {
                 let clock = &clock;
                 s.spawn(move || {
-                    let chunk = platform.chunk(kernel);
-                    let mut w = Workload::new(platform, kernel, chunk, i, threads);
+                    let chunk = platform.0.batch(kernel);
+                    let mut w = platform.0.as_ref().worker(kernel, i, threads);
                     let mut failure = None;
                     // Zero units done ends the worker's loop.
                     let stats = throttle.run_until(clock, duration, chunk, stopped, |n| {
                         if stopped() || failure.is_some() {
                             return 0;
                         }
-                        w.run(platform, n).unwrap_or_else(|e| {
-                            failure = Some(e);
+                        w.run(n).unwrap_or_else(|e| {
+                            failure = Some(platform.failed(e));
                             0
                         })
                     });
@@ -593,9 +417,6 @@ pub struct ProfileRun {
 struct Plan {
     /// Backends to run each kernel on (several only for `--backend all` on the host).
     engines: Vec<Engine>,
-    /// Coin kernels run scalar on scalar-ISA devices and for `--backend
-    /// scalar`, else at their best level on this host.
-    coin_level: CoinLevel,
     notes: Vec<String>,
     threads: usize,
     power: PowerModel,
@@ -659,15 +480,8 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
             .under_cap(opts.power_cap_w.or(profile_cap), cores_used, cores)
             .map_err(power_err)?,
     };
-    let host_scalar = opts.host_engines.len() == 1 && opts.host_engines[0].name() == "scalar";
-    let coin_level = match &profile.kind {
-        ProfileKind::Emulated(e) if e.cpu.isa == super::IsaClass::Scalar => CoinLevel::Scalar,
-        ProfileKind::Host(_) if host_scalar => CoinLevel::Scalar,
-        _ => CoinLevel::Best,
-    };
     Ok(Plan {
         engines,
-        coin_level,
         notes,
         threads,
         power,
@@ -708,26 +522,21 @@ pub fn run_profile(
         if stopped() {
             break;
         }
-        let first_cpu = plan.engines.iter().position(|e| e.0.wants_threads());
-        for (engine_index, engine) in plan.engines.iter().enumerate() {
+        // A level without code of its own for a kernel runs a weaker level's
+        // code (see `Platform::for_kernel`): time each code once.
+        let mut timed_levels: Vec<String> = Vec::new();
+        for engine in &plan.engines {
             // The GPU parallelises internally; CPU levels get one worker per thread.
             let threads = if engine.0.wants_threads() {
                 plan.threads
             } else {
                 1
             };
-            let kernel = match kernel {
-                Kernel::Coin(c, _) => Kernel::Coin(c, plan.coin_level),
-                k => k,
-            };
-            // Coin kernels have one CPU level per run (their own dispatch),
-            // so they run with the first CPU engine, and on the GPU.
-            if matches!(kernel, Kernel::Coin(..))
-                && Some(engine_index) != first_cpu
-                && !engine.runs_coins()
-            {
+            let level = engine.level_name(kernel);
+            if timed_levels.contains(&level) {
                 continue;
             }
+            timed_levels.push(level);
             let (threads, lane_note) = match kernel_threads(profile, threads, kernel) {
                 Ok(t) => t,
                 Err(why) => {
@@ -738,7 +547,7 @@ pub fn run_profile(
                     ));
                     results.push(BenchResult {
                         kernel: kernel.name().to_string(),
-                        backend: backend_name(engine, kernel),
+                        backend: engine.level_name(kernel),
                         threads: 0,
                         duration_s: 0.0,
                         work: 0,
@@ -754,12 +563,12 @@ pub fn run_profile(
                 "{}: {} on `{}` x{} thread(s)",
                 profile.name,
                 kernel.name(),
-                backend_name(engine, kernel),
+                engine.level_name(kernel),
                 threads
             ));
             let mut result = BenchResult {
                 kernel: kernel.name().to_string(),
-                backend: backend_name(engine, kernel),
+                backend: engine.level_name(kernel),
                 threads,
                 duration_s: 0.0,
                 work: 0,

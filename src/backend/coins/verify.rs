@@ -7,7 +7,8 @@ use crate::kernel::header::{HEADER_LEN, Header, Target, display_hex, target_from
 use crate::kernel::scrypt::{self, Params, ScryptJob};
 use crate::kernel::search::SearchOutcome;
 
-use super::{CoinKernel, CoinLevel, duco_search, scrypt_search};
+use crate::backend::{Backend, parallel};
+use crate::kernel::Kernel;
 
 const DUCO_JOBS: &str = include_str!("../../../tests/data/duco/duco_s1_jobs.json");
 const LITECOIN_GENESIS: &str = include_str!("../../../tests/data/scrypt/litecoin_genesis.json");
@@ -39,55 +40,28 @@ pub fn litecoin_genesis() -> LitecoinGenesis {
     }
 }
 
-/// Runs the checks for `kernel` at the CPU level `level` will time; Ok
-/// carries a one-line summary.
-pub fn verify(kernel: CoinKernel, level: CoinLevel) -> Result<String, String> {
+/// Runs the coin checks for `kernel` on `backend`, at the level it times
+/// (a GPU re-checks every hit on the CPU inside its searches); Ok carries
+/// a one-line summary.
+pub fn verify(kernel: Kernel, backend: &dyn Backend) -> Result<String, String> {
+    let level = backend.level_name(kernel);
     match kernel {
-        CoinKernel::DucoS1 => {
-            let level = level.duco();
+        Kernel::DucoS1 => {
             let summary = verify_duco(&|p, r, threads| {
-                duco_search(level, p, r, threads).map_err(|e| e.to_string())
+                parallel::duco_search(backend, p, r, threads).map_err(|e| e.to_string())
             })?;
-            Ok(format!("level {}: {summary}", level.name()))
+            Ok(format!("level {level}: {summary}"))
         }
-        CoinKernel::Scrypt => {
+        Kernel::Scrypt => {
             verify_scrypt_reference()?;
-            let level = level.scrypt();
             let window = verify_scrypt_search(&|job, r| {
-                scrypt_search(level, job, r, 2).map_err(|e| e.to_string())
+                parallel::scrypt_search(backend, job, r, 2).map_err(|e| e.to_string())
             })?;
             Ok(format!(
-                "RFC 7914 vectors; Litecoin genesis scrypt and sha256d hashes; level {}: {window}",
-                level.name()
+                "RFC 7914 vectors; Litecoin genesis scrypt and sha256d hashes; level {level}: {window}"
             ))
         }
-    }
-}
-
-/// The same checks with the GPU's own coin searches; every GPU hit is also
-/// re-checked on the CPU inside those searches.
-#[cfg(feature = "gpu")]
-pub fn verify_gpu(
-    kernel: CoinKernel,
-    gpu: &crate::backend::gpu::GpuBackend,
-) -> Result<String, String> {
-    match kernel {
-        CoinKernel::DucoS1 => {
-            let summary = verify_duco(&|p, r, _| gpu.duco_search(p, r).map_err(|e| e.to_string()))?;
-            Ok(format!("GPU: {summary}"))
-        }
-        CoinKernel::Scrypt => {
-            let window = verify_scrypt_search(&|job, r| {
-                gpu.scrypt_search(job, r).map_err(|e| e.to_string())
-            })?;
-            let plan = gpu.scrypt_plan();
-            Ok(format!(
-                "GPU: {window}; {} lanes in flight ({} MiB of scratchpad, set by {})",
-                plan.lanes,
-                (u64::from(plan.lanes) * plan.lane_bytes) >> 20,
-                plan.limited_by
-            ))
-        }
+        other => Err(format!("{other} is not a coin kernel")),
     }
 }
 
@@ -240,14 +214,25 @@ fn verify_scrypt_search(search: &ScryptSearch) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::cpu::{CpuBackend, Platform};
 
     #[test]
-    fn both_coin_kernels_verify_at_both_levels() {
-        for k in CoinKernel::ALL {
-            for level in [CoinLevel::Scalar, CoinLevel::Best] {
-                let summary = verify(k, level).unwrap_or_else(|e| panic!("{}: {e}", k.name()));
-                assert!(summary.contains(level.name_for(k)), "{summary}");
+    fn both_coin_kernels_verify_at_the_scalar_and_the_best_level() {
+        for k in [Kernel::DucoS1, Kernel::Scrypt] {
+            for platform in [Platform::Portable, Platform::detect()] {
+                let b = CpuBackend { platform };
+                let summary = verify(k, &b).unwrap_or_else(|e| panic!("{k}: {e}"));
+                assert!(summary.contains(&b.level_name(k)), "{summary}");
             }
         }
+        assert!(
+            verify(
+                Kernel::Merkle,
+                &CpuBackend {
+                    platform: Platform::Portable
+                }
+            )
+            .is_err()
+        );
     }
 }

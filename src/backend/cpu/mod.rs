@@ -11,10 +11,12 @@ macro_rules! unroll {
     };
 }
 
+pub mod duco;
 pub mod features;
 pub mod lanes;
 pub mod platform;
 pub mod portable;
+pub mod scrypt;
 mod sha256xn;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_avx2;
@@ -30,8 +32,12 @@ use std::ops::Range;
 
 pub use platform::Platform;
 
+use crate::backend::worker::{Slice, Worker, timed_scrypt_job};
 use crate::backend::{Backend, BackendError};
+use crate::kernel::Kernel;
+use crate::kernel::duco::{DucoOutcome, Prepared as DucoJobPrepared};
 use crate::kernel::header::HEADER_LEN;
+use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
 /// A CPU level as a [`Backend`].
@@ -61,5 +67,51 @@ impl Backend for CpuBackend {
     fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
         self.platform.merkle_pairs(level, out);
         Ok(())
+    }
+
+    fn duco_search(
+        &self,
+        p: &DucoJobPrepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, BackendError> {
+        Ok(self.platform.duco_search(p, range)?)
+    }
+
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        let mut w = scrypt::ScryptWorker::new(self.platform.for_kernel(Kernel::Scrypt));
+        Ok(w.search(job, range)?)
+    }
+
+    fn level_name(&self, kernel: Kernel) -> String {
+        self.platform.for_kernel(kernel).name().to_string()
+    }
+
+    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
+        (kernel == Kernel::Scrypt).then(|| {
+            Box::new(ScryptCpuWorker {
+                pads: scrypt::ScryptWorker::new(self.platform.for_kernel(Kernel::Scrypt)),
+                job: timed_scrypt_job(),
+                slice: Slice::new(kernel, index, of),
+            }) as Box<dyn Worker>
+        })
+    }
+}
+
+/// A timed scrypt worker: its scratchpads are allocated once, here, and
+/// reused by every call.
+struct ScryptCpuWorker {
+    pads: scrypt::ScryptWorker,
+    job: ScryptJob,
+    slice: Slice,
+}
+
+impl Worker for ScryptCpuWorker {
+    fn run(&mut self, n: u64) -> Result<u64, BackendError> {
+        let out = self.pads.search(&self.job, self.slice.next(n))?;
+        Ok(std::hint::black_box(out).hashed)
     }
 }

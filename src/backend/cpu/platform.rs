@@ -8,6 +8,8 @@ use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
 use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
+use crate::kernel::Kernel;
+use crate::kernel::duco::{self, DucoError, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
@@ -70,6 +72,33 @@ impl Platform {
             Platform::Sse41 => x86_feature(Feature::Sse41),
             Platform::Lanes | Platform::Portable => Ok(()),
         }
+    }
+
+    /// `Ok` when the level has code of its own for `kernel`. The SHA-256
+    /// kernels exist at every level; the coin kernels at fewer.
+    pub fn supports(self, kernel: Kernel) -> Result<(), String> {
+        let has = match kernel {
+            Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
+            Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
+            Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Portable),
+        };
+        if has {
+            Ok(())
+        } else {
+            Err(format!("no {kernel} code at level {}", self.name()))
+        }
+    }
+
+    /// The level that runs `kernel` when this one is asked for: itself, or
+    /// the best weaker level this CPU has with code for the kernel. The
+    /// scalar level has code for every kernel, so there always is one.
+    pub fn for_kernel(self, kernel: Kernel) -> Platform {
+        Self::ALL
+            .iter()
+            .copied()
+            .skip_while(|&p| p != self)
+            .find(|p| p.availability().is_ok() && p.supports(kernel).is_ok())
+            .unwrap_or(Platform::Portable)
     }
 
     /// The level if this CPU supports it: forcing a level for tests and `--backend`.
@@ -151,6 +180,24 @@ impl Platform {
             Platform::Sse41 => unsafe { x86_sse41::merkle_pairs(level, out) },
             Platform::Lanes => lanes::merkle_pairs(level, out),
             _ => portable::merkle_pairs(level, out),
+        }
+    }
+
+    /// Every n in `range` that solves the DUCO-S1 job, at the level
+    /// [`Platform::for_kernel`] picks for DUCO-S1.
+    pub fn duco_search(
+        self,
+        p: &duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, DucoError> {
+        let level = self.for_kernel(Kernel::DucoS1);
+        level.assert_available();
+        match level {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX2.
+            Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
+            Platform::Lanes => duco::search(p, range),
+            _ => duco::search_scalar(p, range),
         }
     }
 

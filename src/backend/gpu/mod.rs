@@ -255,12 +255,34 @@ impl Backend for GpuBackend {
         self.lock().merkle_pairs(level, out)
     }
 
+    fn duco_search(
+        &self,
+        p: &crate::kernel::duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<crate::kernel::duco::DucoOutcome, BackendError> {
+        GpuBackend::duco_search(self, p, range)
+    }
+
+    fn scrypt_search(
+        &self,
+        job: &crate::kernel::scrypt::ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        GpuBackend::scrypt_search(self, job, range)
+    }
+
+    /// Far bigger batches than a CPU worker's amortise a submission and its
+    /// readback; a scrypt call must also fill every lane the device holds.
+    fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {
+        let batch = kernel.max_chunk() * 256;
+        match kernel {
+            crate::kernel::Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
+            _ => batch,
+        }
+    }
+
     /// The device parallelises internally; host threads would only queue up.
     fn wants_threads(&self) -> bool {
         false
-    }
-
-    fn as_gpu(&self) -> Option<&GpuBackend> {
-        Some(self)
     }
 }

@@ -1,6 +1,7 @@
-//! The CPU levels the Litecoin scrypt search runs at: one hash at a time,
-//! and on x86-64 sixteen hashes side by side compiled with AVX2 when the CPU
-//! has it. Each level's worker owns its scratchpads, allocated once.
+//! Litecoin scrypt at the CPU levels that have code for it: one hash at a
+//! time (the scalar reference), and on x86-64 sixteen hashes side by side
+//! compiled with AVX2. Each worker owns its scratchpads, allocated once,
+//! so nothing is allocated while it is timed.
 
 use std::ops::Range;
 
@@ -9,69 +10,11 @@ use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, Scrypt
 use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
 use crate::kernel::search::{SearchError, SearchOutcome};
 
+use super::Platform;
+
 /// Hashes in flight per worker at the AVX2 level.
 #[cfg(target_arch = "x86_64")]
 const AVX2_LANES: usize = 16;
-
-/// One compiled variant of the scrypt search.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ScryptLevel {
-    /// One hash at a time (the baseline build gains nothing from lanes).
-    Scalar,
-    /// Sixteen hashes side by side in 256-bit registers.
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-}
-
-impl ScryptLevel {
-    /// Every level, best first.
-    pub const ALL: &[ScryptLevel] = &[
-        #[cfg(target_arch = "x86_64")]
-        ScryptLevel::Avx2,
-        ScryptLevel::Scalar,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ScryptLevel::Scalar => "scalar",
-            #[cfg(target_arch = "x86_64")]
-            ScryptLevel::Avx2 => "avx2",
-        }
-    }
-
-    pub fn is_available(self) -> bool {
-        match self {
-            ScryptLevel::Scalar => true,
-            #[cfg(target_arch = "x86_64")]
-            ScryptLevel::Avx2 => {
-                crate::backend::cpu::features::has(crate::backend::cpu::features::Feature::Avx2)
-            }
-        }
-    }
-
-    /// The best level this CPU runs.
-    pub fn detect() -> ScryptLevel {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|l| l.is_available())
-            .unwrap_or(ScryptLevel::Scalar)
-    }
-
-    /// Hashes one worker keeps in flight.
-    pub fn lanes(self) -> usize {
-        match self {
-            ScryptLevel::Scalar => 1,
-            #[cfg(target_arch = "x86_64")]
-            ScryptLevel::Avx2 => AVX2_LANES,
-        }
-    }
-
-    /// Scratchpad bytes one worker holds: lanes × 128 KiB.
-    pub fn worker_bytes(self) -> u64 {
-        self.lanes() as u64 * LITECOIN_LANE_BYTES
-    }
-}
 
 /// One worker's scrypt state at a level.
 pub enum ScryptWorker {
@@ -81,21 +24,34 @@ pub enum ScryptWorker {
 }
 
 impl ScryptWorker {
-    /// Allocates the level's scratchpads. Panics if the level is not
-    /// available on this CPU.
-    pub fn new(level: ScryptLevel) -> ScryptWorker {
-        assert!(
-            level.is_available(),
-            "{} is not available on this CPU",
-            level.name()
-        );
+    /// Allocates the scratchpads of the scrypt code `level` runs (see
+    /// [`Platform::for_kernel`]). Panics if the level is not available on
+    /// this CPU: reaching AVX2 code without AVX2 must be impossible.
+    pub fn new(level: Platform) -> ScryptWorker {
+        if let Err(why) = level.availability() {
+            panic!("CPU level {} used but unavailable: {why}", level.name());
+        }
         match level {
-            ScryptLevel::Scalar => {
+            #[cfg(target_arch = "x86_64")]
+            Platform::Avx2 => ScryptWorker::Avx2(Box::new(LaneScratch::new())),
+            _ => {
                 ScryptWorker::Scalar(Scratch::new(LITECOIN).expect("Litecoin parameters are valid"))
             }
-            #[cfg(target_arch = "x86_64")]
-            ScryptLevel::Avx2 => ScryptWorker::Avx2(Box::new(LaneScratch::new())),
         }
+    }
+
+    /// Hashes this worker keeps in flight.
+    pub fn lanes(&self) -> usize {
+        match self {
+            ScryptWorker::Scalar(_) => 1,
+            #[cfg(target_arch = "x86_64")]
+            ScryptWorker::Avx2(_) => AVX2_LANES,
+        }
+    }
+
+    /// Scratchpad bytes this worker holds: lanes x 128 KiB.
+    pub fn bytes(&self) -> u64 {
+        self.lanes() as u64 * LITECOIN_LANE_BYTES
     }
 
     /// Every nonce in `range` whose scrypt hash meets the job's target.
@@ -126,6 +82,7 @@ fn romix_avx2(x: &mut LaneBlocks<AVX2_LANES>, v: &mut [LaneBlocks<AVX2_LANES>]) 
 mod tests {
     use super::*;
     use crate::backend::coins::verify::litecoin_genesis;
+    use crate::kernel::Kernel;
     use crate::kernel::header::{Header, Target, target_from_compact};
 
     /// Every available level finds the genesis nonce in windows that put it
@@ -148,9 +105,12 @@ mod tests {
         let want_easy =
             scrypt::search(&easy_job, 0..20, &mut Scratch::new(LITECOIN).unwrap()).unwrap();
         assert!(!want_easy.hits.is_empty() && want_easy.hits.len() < 20);
-        for level in ScryptLevel::ALL.iter().copied() {
-            if !level.is_available() {
-                eprintln!("skipping {}: not available on this CPU", level.name());
+        for level in Platform::ALL.iter().copied() {
+            if level.availability().is_err() || level.supports(Kernel::Scrypt).is_err() {
+                eprintln!(
+                    "skipping {}: no scrypt code or not on this CPU",
+                    level.name()
+                );
                 continue;
             }
             let mut worker = ScryptWorker::new(level);
