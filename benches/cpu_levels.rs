@@ -8,10 +8,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::parallel;
+use micromine::kernel::Kernel;
 use micromine::kernel::header::target_from_compact;
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob};
-use micromine::profile::emulate::Kernel;
 
 fn available() -> Vec<Platform> {
     Platform::ALL

@@ -11,10 +11,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform, portable};
+use micromine::kernel::Kernel;
 use micromine::kernel::header::{HEADER_LEN, target_from_compact};
 use micromine::kernel::search::{Prepared, SearchJob, SearchOutcome};
 use micromine::kernel::sha256;
-use micromine::profile::emulate::Kernel;
 
 type SearchFn = fn(&Prepared, std::ops::Range<u64>) -> SearchOutcome;
 type HeadersFn = fn(&[[u8; HEADER_LEN]], &mut [[u8; 32]]);

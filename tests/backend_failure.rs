@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::{Backend, BackendError};
+use micromine::bench::Engine;
+use micromine::kernel::Kernel;
 use micromine::kernel::duco::{self, DucoOutcome};
 use micromine::kernel::header::HEADER_LEN;
 use micromine::kernel::scrypt::ScryptJob;
 use micromine::kernel::search::{Prepared, SearchOutcome};
 use micromine::profile::builtin;
-use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
+use micromine::profile::emulate::{self, EmulateOptions};
 
 /// The scalar level for its first `ok_calls` searches, then a device error.
 struct FailsLater {

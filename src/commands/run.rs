@@ -11,10 +11,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{RunArgs, chosen_kernels};
 use micromine::backend::select;
+use micromine::bench::Engine;
 use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
 use micromine::export::write::{self, Written};
 use micromine::profile::calibrate::measure_host_clock;
-use micromine::profile::emulate::{self, EmulateOptions, Engine};
+use micromine::profile::emulate::{self, EmulateOptions};
 use micromine::profile::{self, Profile};
 
 /// Shortest `--duration`: the timed run is split into 3 samples, and each
@@ -86,7 +87,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
     // Ctrl-C, SIGTERM and SIGHUP (the `termination` feature) stop the
     // workers at their next slice or nap; what finished is still written.
-    ctrlc::set_handler(|| emulate::STOP.store(true, Ordering::Relaxed))
+    ctrlc::set_handler(|| micromine::bench::STOP.store(true, Ordering::Relaxed))
         .context("installing the signal handler")?;
     let clock = measure_host_clock();
     match clock.hz {

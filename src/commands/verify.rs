@@ -10,11 +10,12 @@ use crate::cli::VerifyArgs;
 use micromine::backend::cpu::Platform;
 use micromine::backend::{Backend, select};
 use micromine::bench::nist;
+use micromine::bench::{self, Engine};
+use micromine::kernel::Kernel;
 use micromine::kernel::chain;
 use micromine::kernel::header::{HEADER_LEN, parse_display_hex};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::sha256::sha256;
-use micromine::profile::emulate::{self, Kernel};
 
 /// Mainnet heights 0..=10236, raw 80-byte records.
 const HEADERS: &[u8] = include_bytes!("../../tests/data/btc_headers/mainnet_000000_010236.bin");
@@ -165,12 +166,12 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut engines = Vec::new();
     for &level in Platform::ALL {
         match level.availability() {
-            Ok(()) => engines.push(emulate::Engine::cpu(level)),
+            Ok(()) => engines.push(Engine::cpu(level)),
             Err(why) => println!("skip  {}: {why}", level.name()),
         }
     }
     match select::open_gpu() {
-        Ok(gpu) => engines.push(emulate::Engine(gpu)),
+        Ok(gpu) => engines.push(Engine(gpu)),
         Err(why) => println!("skip  gpu: {why}"),
     }
     for engine in &engines {
@@ -183,7 +184,7 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             }
             t.record(
                 &format!("{} {}", backend.name(), kernel.name()),
-                emulate::verify(engine, kernel),
+                bench::verify::verify(engine, kernel),
             );
         }
         chain_checks(&mut t, backend, &headers);

@@ -1,0 +1,97 @@
+//! The checks a backend must pass on real data before any of its timings
+//! count.
+
+use crate::backend::coins;
+use crate::backend::worker::{GENESIS_NONCE, genesis};
+use crate::kernel::Kernel;
+use crate::kernel::header::{HEADER_LEN, Target};
+use crate::kernel::search::{Prepared, SearchJob, search_naive};
+use crate::kernel::sha256;
+
+use super::engine::Engine;
+
+/// Checks a level against the obvious computation on real data before any
+/// of its timings count.
+pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
+    match kernel {
+        Kernel::DucoS1 | Kernel::Scrypt => coins::verify::verify(kernel, platform.0.as_ref()),
+        Kernel::Sha256d => {
+            let header = genesis();
+            let bits = u32::from_le_bytes(header[72..76].try_into().expect("4"));
+            let target = crate::kernel::header::target_from_compact(bits)
+                .map_err(|e| format!("genesis nBits: {e}"))?;
+            let p = Prepared::new(&SearchJob { header, target });
+            let range = GENESIS_NONCE - 2048..GENESIS_NONCE + 2048;
+            let got = platform.search(&p, range.clone())?;
+            if got.hits != [GENESIS_NONCE as u32] || got.hashed != 4096 {
+                return Err(format!(
+                    "genesis search found {:?} in {} nonces",
+                    got.hits, got.hashed
+                ));
+            }
+            // An easy target makes many hits; they must match the naive oracle.
+            let mut easy = [0xff; 32];
+            easy[31] = 0x00;
+            easy[30] = 0x7f;
+            let job = SearchJob {
+                header,
+                target: Target(easy),
+            };
+            let want = search_naive(&job, 0..8192).map_err(|e| e.to_string())?;
+            let got = platform.search(&Prepared::new(&job), 0..8192)?;
+            if got.hits != want.hits {
+                return Err(format!(
+                    "{} hits where the oracle has {}",
+                    got.hits.len(),
+                    want.hits.len()
+                ));
+            }
+            Ok(format!(
+                "genesis nonce found in a 4096-nonce window; {} easy-target hits match the naive search",
+                want.hits.len()
+            ))
+        }
+        Kernel::Headers => {
+            let n = 257;
+            let headers: Vec<[u8; HEADER_LEN]> = (0..n as u32)
+                .map(|i| {
+                    let mut h = genesis();
+                    h[76..80].copy_from_slice(&i.to_le_bytes());
+                    h
+                })
+                .collect();
+            let mut out = vec![[0u8; 32]; n];
+            platform.hash_headers(&headers, &mut out)?;
+            for i in 0..n {
+                if out[i] != sha256::sha256d(&headers[i]) {
+                    return Err(format!("header {i} hashed wrong"));
+                }
+            }
+            let mut one = [[0u8; 32]; 1];
+            platform.hash_headers(&[genesis()], &mut one)?;
+            if one[0] != crate::kernel::chain::GENESIS_HASH {
+                return Err("genesis header hash is wrong".into());
+            }
+            Ok(format!("{n} headers and the genesis header match sha256d"))
+        }
+        Kernel::Merkle => {
+            let n = 257;
+            let level: Vec<[u8; 32]> = (0..2 * n as u32)
+                .map(|i| sha256::sha256(&i.to_le_bytes()))
+                .collect();
+            let mut out = vec![[0u8; 32]; n];
+            platform.merkle_pairs(&level, &mut out)?;
+            for i in 0..n {
+                let mut cat = [0u8; 64];
+                cat[..32].copy_from_slice(&level[2 * i]);
+                cat[32..].copy_from_slice(&level[2 * i + 1]);
+                if out[i] != sha256::sha256d(&cat) {
+                    return Err(format!("pair {i} hashed wrong"));
+                }
+            }
+            Ok(format!(
+                "{n} Merkle pairs match sha256d of the concatenation"
+            ))
+        }
+    }
+}
