@@ -211,6 +211,46 @@ fn merkle_changed_txid_exits_one() {
 }
 
 #[test]
+fn merkle_duplicated_last_txid_exits_one() {
+    // Block 277647 has 213 txids; repeating the last keeps the root
+    // (CVE-2012-2459), and must not be reported as a match.
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(DATA).join("merkle/blocks/block_277647_de6eb1e052a8.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
+    let txids = v["txids"].as_array_mut().unwrap();
+    assert_eq!(txids.len(), 213);
+    txids.push(txids[212].clone());
+    let path = dir.path().join("mutated.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+
+    let o = merkle(&path, false);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.lines().last(),
+        Some("mutated Merkle tree (CVE-2012-2459): txids 212 and 213 are identical at level 0"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("match\n") && !out.contains("MISMATCH"),
+        "{out}"
+    );
+
+    let o = merkle(&path, true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let j: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["matches"], true);
+    assert_eq!(j["valid"], false);
+    assert_eq!(
+        (
+            j["mutation"]["level"].as_u64(),
+            j["mutation"]["left"].as_u64()
+        ),
+        (Some(0), Some(212))
+    );
+}
+
+#[test]
 fn merkle_bad_input_exits_two() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
