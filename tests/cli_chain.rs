@@ -1,6 +1,6 @@
 //! `micromine validate-headers` and `micromine merkle` as a user runs them:
 //! exit 0 valid, 1 invalid (one line naming index, height and reason),
-//! 2 malformed input (one "Error:" line naming the file).
+//! 2 malformed input (one "error:" line naming the file).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -54,7 +54,7 @@ fn assert_bad_input(o: &Output, mention: &str) {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(o));
     let err = stderr(o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("Error: ") && err.contains(mention), "{err}");
+    assert!(err.starts_with("error: ") && err.contains(mention), "{err}");
     assert!(stdout(o).is_empty());
 }
 
