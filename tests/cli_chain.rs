@@ -164,6 +164,105 @@ fn malformed_header_files_exit_two() {
     );
 }
 
+#[test]
+fn hex_with_a_byte_order_mark_is_read_as_hex() {
+    // Windows editors save UTF-8 with a BOM; it once made the file look
+    // binary and fail as "nBits overflows".
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(mainnet_bin()).unwrap();
+    let mut text = "\u{feff}".to_string();
+    for h in raw.chunks(80) {
+        text.push_str(&hex::encode(h));
+        text.push_str("\r\n");
+    }
+    let path = dir.path().join("bom.hex");
+    std::fs::write(&path, text).unwrap();
+    let o = validate(&path, &["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let bin: Value = serde_json::from_str(&stdout(&validate(&mainnet_bin(), &["--json"]))).unwrap();
+    for key in [
+        "valid",
+        "headers",
+        "start_height",
+        "retargets_checked",
+        "tip",
+    ] {
+        assert_eq!(v[key], bin[key], "{key}");
+    }
+}
+
+/// Runs validate-headers on `path`, killing it if it is still reading after
+/// 30 s (a device or FIFO used to be read forever).
+fn validate_with_deadline(path: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(["validate-headers", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!(
+                "validate-headers {} still running after 30 s",
+                path.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_fifos_are_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("headers.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for path in [Path::new("/dev/zero"), &fifo, dir.path()] {
+        assert_bad_input(&validate_with_deadline(path), "not a regular file");
+    }
+}
+
+#[test]
+fn a_failure_in_a_large_file_still_counts_every_header() {
+    // The file is read in batches: the count after a failure, and a
+    // malformed tail far beyond it, are only known by reading to the end.
+    let dir = tempfile::tempdir().unwrap();
+    let path = tampered(dir.path(), "broken.bin", |raw| {
+        raw[80 * 9000 + 4] ^= 0x01;
+        let copy = raw.clone();
+        for _ in 0..20 {
+            raw.extend_from_slice(&copy);
+        }
+    });
+    let o = validate(&path, &["--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["headers"], 21 * 10_237);
+    assert_eq!(v["headers_checked"], 9000);
+    assert_eq!(v["failure"]["index"], 9000);
+
+    let path = tampered(dir.path(), "tail.bin", |raw| {
+        let copy = raw.clone();
+        for _ in 0..20 {
+            raw.extend_from_slice(&copy);
+        }
+        raw.extend_from_slice(&[0; 79]);
+    });
+    assert_bad_input(
+        &validate(&path, &[]),
+        &format!(
+            "size {} bytes is not a multiple of 80",
+            21 * 10_237 * 80 + 79
+        ),
+    );
+}
+
 fn merkle(path: &Path, json: bool) -> Output {
     let mut args = vec!["merkle", path.to_str().unwrap()];
     if json {
