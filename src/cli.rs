@@ -68,7 +68,7 @@ pub struct RunArgs {
     /// Worker threads (default: all logical cores, at most the profile's cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Timed seconds per kernel and backend (after a warm-up).
+    /// Timed seconds per kernel and backend (after a warm-up), 0.05 to 86400.
     #[arg(
         long,
         default_value_t = 2.0,
@@ -79,7 +79,8 @@ pub struct RunArgs {
     /// Directory for the JSON reports.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub out: PathBuf,
-    /// Also print each report as JSON on stdout (the table goes to stderr).
+    /// Also print the reports on stdout as one JSON array, one element per
+    /// profile run (an array even for one profile); the table goes to stderr.
     #[arg(long)]
     pub json: bool,
     /// Owner's power budget in watts; overrides the profile's cap.

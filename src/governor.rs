@@ -207,6 +207,21 @@ impl Throttle {
         clock: &C,
         duration: Duration,
         max_chunk: u64,
+        work: impl FnMut(u64) -> u64,
+    ) -> ThrottleStats {
+        self.run_until(clock, duration, max_chunk, || false, work)
+    }
+
+    /// As [`Throttle::run`], but ends early once `stop()` is true. A sleep
+    /// never outlasts the run, and is taken in steps of at most
+    /// [`MAX_NAP`] so that a stop request is seen promptly even when the
+    /// target rate is tiny and one unit is due hours from now.
+    pub fn run_until<C: Clock + ?Sized>(
+        &self,
+        clock: &C,
+        duration: Duration,
+        max_chunk: u64,
+        stop: impl Fn() -> bool,
         mut work: impl FnMut(u64) -> u64,
     ) -> ThrottleStats {
         let chunk = self.chunk(max_chunk);
@@ -214,7 +229,7 @@ impl Throttle {
         let mut stats = ThrottleStats::default();
         loop {
             let now = clock.now().saturating_sub(start);
-            if now >= duration {
+            if now >= duration || stop() {
                 break;
             }
             let done = work(chunk);
@@ -224,18 +239,44 @@ impl Throttle {
                 break;
             }
             if let Some(rate) = self.rate {
-                let due = Duration::from_secs_f64(stats.work as f64 / rate);
+                // In f64 first: work / rate can exceed what a Duration holds.
+                let due_s = stats.work as f64 / rate;
+                let due = if due_s < duration.as_secs_f64() {
+                    Duration::from_secs_f64(due_s)
+                } else {
+                    duration
+                };
                 let now = clock.now().saturating_sub(start);
                 if due > now {
-                    let nap = due - now;
-                    clock.sleep(nap);
-                    stats.slept += nap;
                     stats.sleeps += 1;
+                    stats.slept += nap_until(clock, start + due, &stop);
                 }
             }
         }
         stats.elapsed = clock.now().saturating_sub(start);
         stats
+    }
+}
+
+/// Longest single sleep: how late a worker may notice a stop request.
+pub const MAX_NAP: Duration = Duration::from_millis(50);
+
+/// Sleeps until `deadline` (on `clock`), in steps of at most [`MAX_NAP`],
+/// returning early when `stop()` turns true. Returns the time asked for.
+fn nap_until<C: Clock + ?Sized>(
+    clock: &C,
+    deadline: Duration,
+    stop: &impl Fn() -> bool,
+) -> Duration {
+    let mut asked = Duration::ZERO;
+    loop {
+        let now = clock.now();
+        if now >= deadline || stop() {
+            return asked;
+        }
+        let step = (deadline - now).min(MAX_NAP);
+        clock.sleep(step);
+        asked += step;
     }
 }
 
@@ -357,5 +398,64 @@ mod tests {
             d
         });
         assert_eq!(s.work, 10_000);
+    }
+    #[test]
+    fn a_tiny_rate_sleeps_no_longer_than_the_run() {
+        // One unit at 1e-300 units/s is due in 1e300 s: more than a Duration
+        // holds, and far more than the run.
+        for rate in [1e-7, 1e-300, f64::MIN_POSITIVE] {
+            let clock = FakeClock::new();
+            let t = Throttle::at_rate(rate).unwrap();
+            let s = t.run(
+                &clock,
+                Duration::from_secs(2),
+                4096,
+                fake_work(&clock, CAPACITY),
+            );
+            assert_eq!(s.work, 1, "rate {rate}");
+            assert!(
+                s.elapsed >= Duration::from_secs(2) && s.elapsed < Duration::from_millis(2001),
+                "rate {rate}: ran {:?}",
+                s.elapsed
+            );
+        }
+    }
+
+    #[test]
+    fn a_stop_request_ends_a_long_sleep_promptly() {
+        let clock = FakeClock::new();
+        let t = Throttle::at_rate(1e-7).unwrap();
+        let stop_at = Duration::from_secs(3);
+        let s = t.run_until(
+            &clock,
+            Duration::from_secs(3600),
+            4096,
+            || clock.now() >= stop_at,
+            fake_work(&clock, CAPACITY),
+        );
+        assert!(
+            s.elapsed >= stop_at && s.elapsed <= stop_at + MAX_NAP,
+            "{:?}",
+            s.elapsed
+        );
+        assert_eq!(s.work, 1);
+    }
+
+    #[test]
+    fn a_stop_request_ends_an_unthrottled_run() {
+        let clock = FakeClock::new();
+        let stop_at = Duration::from_secs(1);
+        let s = Throttle::unlimited().run_until(
+            &clock,
+            Duration::from_secs(3600),
+            4096,
+            || clock.now() >= stop_at,
+            fake_work(&clock, CAPACITY),
+        );
+        assert!(
+            s.elapsed < stop_at + Duration::from_millis(2),
+            "{:?}",
+            s.elapsed
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! What the report says about the machine that ran the kernels.
 
+use crate::backend::cpu::features::{self, Feature};
 use crate::export::report::HostInfo;
+use crate::profile::calibrate::HostClock;
 
 /// CPU model from /proc/cpuinfo, or the architecture when it is unreadable.
 fn cpu_model() -> String {
@@ -15,21 +17,13 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| format!("unknown {} CPU", std::env::consts::ARCH))
 }
 
-/// Run-time detected CPU features the kernels can use.
+/// Run-time detected CPU features the kernels can use, less the masked ones.
 pub fn cpu_features() -> Vec<String> {
-    #[allow(unused_mut)]
-    let mut f: Vec<String> = Vec::new();
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    {
-        let detected = [
-            ("sse4.1", is_x86_feature_detected!("sse4.1")),
-            ("avx2", is_x86_feature_detected!("avx2")),
-            ("avx512f", is_x86_feature_detected!("avx512f")),
-            ("sha", is_x86_feature_detected!("sha")),
-        ];
-        f.extend(detected.iter().filter(|d| d.1).map(|d| d.0.to_string()));
-    }
-    f
+    Feature::ALL
+        .into_iter()
+        .filter(|&f| features::has(f))
+        .map(|f| f.name().to_string())
+        .collect()
 }
 
 /// Logical cores available to this process.
@@ -43,10 +37,16 @@ pub fn git_commit() -> Option<String> {
 }
 
 /// Everything the report records about this machine and build.
-pub fn host_info() -> HostInfo {
+pub fn host_info(clock: &HostClock) -> HostInfo {
     HostInfo {
         cpu_model: cpu_model(),
         cpu_features: cpu_features(),
+        cpu_features_masked: features::masked()
+            .into_iter()
+            .map(|f| f.name().to_string())
+            .collect(),
+        clock_hz: clock.hz,
+        clock_note: clock.note.clone(),
         logical_cores: logical_cores(),
         os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
         micromine_version: env!("CARGO_PKG_VERSION").to_string(),

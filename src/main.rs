@@ -10,6 +10,11 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
+    // A mistyped mask would silently test the wrong levels.
+    if let Some(err) = micromine::backend::cpu::features::mask_error() {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -65,7 +65,7 @@ fn a_backend_failing_while_timed_leaves_a_failed_row() {
         host_engines: vec![failing],
     };
     let mut lines = Vec::new();
-    let run = emulate::run_profile(&host, &opts, 3e9, |l| lines.push(l.to_string())).unwrap();
+    let run = emulate::run_profile(&host, &opts, Some(3e9), |l| lines.push(l.to_string())).unwrap();
     assert!(!run.interrupted);
     let sha = &run.results[0];
     assert_eq!(sha.kernel, "sha256d");

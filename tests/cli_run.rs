@@ -76,3 +76,78 @@ fn bad_options_exit_2_and_write_no_report() {
         assert_eq!(written, 0, "{args:?} wrote a report");
     }
 }
+
+/// A clock probe that returns garbage (here the Golden Cove reading, where
+/// the add chain ran six times the clock) costs the run nothing: the clock
+/// is recorded as null with the reason and every rate is still verified.
+#[test]
+fn a_garbage_clock_probe_is_recorded_as_null_and_the_run_goes_on() {
+    for probe in ["18285329771,1.01e9", "nan,inf", "0,0", "not a number"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_micromine"))
+            .args([
+                "run",
+                "--profile",
+                "host",
+                "--profile",
+                "esp32",
+                "--kernel",
+                "sha256d",
+                "--backend",
+                "scalar",
+                "--duration",
+                "0.2",
+                "--out",
+            ])
+            .arg(dir.path())
+            .env("MICROMINE_CLOCK_PROBE", probe)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "probe {probe}: {err}");
+        assert!(err.contains("not measured"), "{err}");
+        for name in ["host", "esp32"] {
+            let text = std::fs::read_to_string(dir.path().join(format!("{name}.json"))).unwrap();
+            let report: Report = serde_json::from_str(&text).unwrap();
+            assert_eq!(report.host.clock_hz, None);
+            assert!(report.host.clock_note.starts_with("not measured"));
+            assert!(!report.results.is_empty());
+            for r in &report.results {
+                assert!(r.verified, "{}", r.verification);
+                assert!(r.rate.median > 0.0);
+                let e = r.emulation.as_ref().unwrap();
+                assert_eq!(e.calibration.host_clock_hz, None);
+                assert!(e.device_full_rate.is_finite() && e.device_full_rate > 0.0);
+            }
+        }
+    }
+}
+
+/// The levels a mask hides are reported as hidden and never run.
+#[test]
+fn masked_cpu_features_are_hidden_from_every_level() {
+    let out = Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(["backends"])
+        .env("MICROMINE_CPU_MASK", "sse4.1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for level in ["sha-ni", "avx2", "sse4"] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(level))
+            .unwrap_or_else(|| panic!("no {level} line in {text}"));
+        assert!(
+            line.contains("hidden by MICROMINE_CPU_MASK") && !line.contains(" available"),
+            "{line}"
+        );
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(["backends"])
+        .env("MICROMINE_CPU_MASK", "avx3")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("avx3"));
+}

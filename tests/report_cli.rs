@@ -505,3 +505,19 @@ fn files_can_be_named_one_by_one() {
     let o = micromine(&["report", "tests/data/reports/profiles/nope.json"]);
     assert_refused(&o, "nope.json: cannot read");
 }
+
+/// Reports written before the host clock became optional carry no clock
+/// fields in `host`; they still load, with the clock unknown.
+#[test]
+fn reports_without_host_clock_fields_still_load() {
+    let text = std::fs::read_to_string(Path::new(PROFILES).join("esp32.json")).unwrap();
+    let old: String = text
+        .lines()
+        .filter(|l| !l.contains("\"clock_hz\"") && !l.contains("\"clock_note\""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(old.len(), text.len());
+    let report = load::parse(&old).unwrap();
+    assert_eq!(report.host.clock_hz, None);
+    assert_eq!(report.host.clock_note, "");
+}

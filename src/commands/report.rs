@@ -1,8 +1,7 @@
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use micromine::export::write::{self, Written};
 use micromine::export::{chart, comparison, load};
 
 use super::network;
@@ -22,25 +21,21 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         cmp.render_plain()
     };
+    let mut written = None;
     if let Some(path) = &args.svg {
+        // A link or device at PATH is refused before rendering, as a bad input is.
+        write::check_target(path)?;
         let svg = chart::render(&cmp)?;
-        write_atomic(path, svg.as_bytes())?;
+        written = Some(write::write_atomic(path, svg.as_bytes())?);
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
-    if let (Some(path), false) = (&args.svg, args.json) {
-        writeln!(out, "Chart written to {}", path.display())?;
+    if let (Some(path), Some(w), false) = (&args.svg, written, args.json) {
+        let replaced = match w {
+            Written::Replaced => " (replaced an older chart)",
+            Written::Created => "",
+        };
+        writeln!(out, "Chart written to {}{replaced}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes next to the target and renames, so readers never see half a file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .with_context(|| format!("{}: not a file name", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
 }

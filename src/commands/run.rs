@@ -1,7 +1,7 @@
 //! `micromine run`: benchmarks kernels for device profiles and writes one
 //! JSON report per profile.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -12,15 +12,40 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{KernelArg, RunArgs};
 use micromine::backend::coins::{CoinKernel, CoinLevel};
 use micromine::backend::select;
-use micromine::export::report::{ProfileInfo, Report, SCHEMA};
+use micromine::export::report::{HostInfo, ProfileInfo, Report, SCHEMA};
+use micromine::export::write::{self, Written};
 use micromine::profile::calibrate::measure_host_clock;
 use micromine::profile::emulate::{self, EmulateOptions, Engine, Kernel};
 use micromine::profile::{self, Profile};
+
+/// Shortest `--duration`: the timed run is split into 3 samples, and each
+/// needs time for at least a few batches or its rate is noise (or zero).
+const MIN_DURATION_S: f64 = 0.05;
+/// Longest `--duration` (per kernel and backend): a day is already far
+/// past any useful measurement, and it keeps the time well inside a Duration.
+const MAX_DURATION_S: f64 = 86_400.0;
+
+/// Exit status of a run stopped by SIGINT, SIGTERM or SIGHUP: the shell's
+/// code for Ctrl-C, whichever signal it was, since all three keep the
+/// partial report.
+const INTERRUPTED: u8 = 130;
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !(args.duration.is_finite() && args.duration > 0.0) {
         bail!(
             "--duration must be a positive number of seconds, got {}",
+            args.duration
+        );
+    }
+    if args.duration < MIN_DURATION_S {
+        bail!(
+            "--duration must be at least {MIN_DURATION_S} s (the timed run is split into 3 samples of at least one batch each), got {}",
+            args.duration
+        );
+    }
+    if args.duration > MAX_DURATION_S {
+        bail!(
+            "--duration must be at most {MAX_DURATION_S} s (one day), got {}",
             args.duration
         );
     }
@@ -55,19 +80,53 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         host_engines: host_engines(&args.backend)?,
     };
     emulate::check(&profiles, &opts)?;
+    // A report that could not be written is found out before the benchmarks, not after.
+    for p in &profiles {
+        write::check_target(&report_path(args, p))?;
+    }
 
-    // Ctrl-C stops the workers at their next slice; what finished is still written.
+    // Ctrl-C, SIGTERM and SIGHUP (the `termination` feature) stop the
+    // workers at their next slice or nap; what finished is still written.
     ctrlc::set_handler(|| emulate::STOP.store(true, Ordering::Relaxed))
-        .context("installing the Ctrl-C handler")?;
-    let clock = measure_host_clock().context("measuring the host clock")?;
-    eprintln!("host clock measured at {:.3} GHz", clock / 1e9);
+        .context("installing the signal handler")?;
+    let clock = measure_host_clock();
+    match clock.hz {
+        Some(hz) => eprintln!("host clock {:.3} GHz ({})", hz / 1e9, clock.note),
+        None => eprintln!(
+            "host clock {} (recorded as null; no prediction uses it)",
+            clock.note
+        ),
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
-    let host = micromine::host::host_info();
-    for p in &profiles {
+    let host = micromine::host::host_info(&clock);
+    let mut reports = Vec::new();
+    let code = run_all(args, &profiles, &opts, clock.hz, &host, &mut reports);
+    // One document whatever happened: a JSON array, one report per profile run.
+    if args.json && !reports.is_empty() {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    code
+}
+
+fn report_path(args: &RunArgs, p: &Profile) -> PathBuf {
+    args.out.join(format!("{}.json", p.name))
+}
+
+/// Runs the profiles in turn, pushing each written report; stops at the
+/// first interrupted or failed one.
+fn run_all(
+    args: &RunArgs,
+    profiles: &[Profile],
+    opts: &EmulateOptions,
+    clock_hz: Option<f64>,
+    host: &HostInfo,
+    reports: &mut Vec<Report>,
+) -> anyhow::Result<ExitCode> {
+    for p in profiles {
         // A bar on a terminal; plain lines on a pipe, where a bar would be noise.
         let bar = progress_bar(opts.kernels.len() as u64 * opts.host_engines.len().max(1) as u64);
-        let run = emulate::run_profile(p, &opts, clock, |line| {
+        let run = emulate::run_profile(p, opts, clock_hz, |line| {
             if bar.is_hidden() {
                 eprintln!("{line}");
             } else {
@@ -88,17 +147,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             interrupted: run.interrupted,
             results: run.results,
         };
-        let path = args.out.join(format!("{}.json", p.name));
-        write_atomic(&path, &serde_json::to_string_pretty(&report)?)?;
-        print_summary(&report, &path);
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        if report.interrupted {
+        let path = report_path(args, p);
+        let written =
+            write::write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+        print_summary(&report, &path, written);
+        let (interrupted, failed) = (
+            report.interrupted,
+            report.results.iter().any(|r| !r.verified),
+        );
+        reports.push(report);
+        if interrupted {
             eprintln!("interrupted; partial report in {}", path.display());
-            return Ok(ExitCode::from(130));
+            return Ok(ExitCode::from(INTERRUPTED));
         }
-        if report.results.iter().any(|r| !r.verified) {
+        if failed {
             eprintln!("a backend failed verification; see {}", path.display());
             return Ok(ExitCode::from(1));
         }
@@ -127,14 +189,7 @@ fn host_engines(backend: &str) -> anyhow::Result<Vec<Engine>> {
     Ok(engines.into_iter().map(Engine).collect())
 }
 
-fn write_atomic(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
-}
-
-fn print_summary(report: &Report, path: &Path) {
+fn print_summary(report: &Report, path: &Path, written: Written) {
     for r in &report.results {
         match &r.emulation {
             Some(e) => eprintln!(
@@ -153,7 +208,10 @@ fn print_summary(report: &Report, path: &Path) {
             None => eprintln!("  {:<8} {:<7} {}", r.kernel, r.backend, r.verification),
         }
     }
-    eprintln!("wrote {}", path.display());
+    match written {
+        Written::Created => eprintln!("wrote {}", path.display()),
+        Written::Replaced => eprintln!("wrote {} (replaced an older report)", path.display()),
+    }
 }
 
 fn progress_bar(steps: u64) -> ProgressBar {

@@ -7,3 +7,4 @@ pub mod markdown;
 pub mod noise;
 pub mod report;
 pub mod units;
+pub mod write;

@@ -42,8 +42,20 @@ pub struct ProfileInfo {
 pub struct HostInfo {
     /// CPU model name as the OS reports it.
     pub cpu_model: String,
-    /// CPU features relevant to the kernels that were detected at run time.
+    /// CPU features relevant to the kernels that were detected at run time
+    /// and left visible by `MICROMINE_CPU_MASK`.
     pub cpu_features: Vec<String>,
+    /// Features the CPU has that `MICROMINE_CPU_MASK` hid from every level.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_features_masked: Vec<String>,
+    /// Host core clock in Hz from two dependent-instruction chains; null
+    /// when the chains disagreed or gave an implausible figure. It is
+    /// informational: no device prediction depends on it.
+    #[serde(default)]
+    pub clock_hz: Option<f64>,
+    /// How the clock was measured, or why it is null.
+    #[serde(default)]
+    pub clock_note: String,
     /// Logical cores available to this process.
     pub logical_cores: usize,
     /// Operating system and architecture, e.g. `linux x86_64`.
@@ -126,14 +138,18 @@ pub struct Emulation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calibration {
-    /// Host clock measured during the run, in Hz.
-    pub host_clock_hz: f64,
-    /// Host cycles per unit of work on the backend used.
-    pub host_cycles_per_unit: f64,
-    /// Device clock from the profile, in Hz.
-    pub device_clock_hz: f64,
-    /// Device cycles per host cycle for the same work (the ISA cost factor).
-    pub isa_cost_factor: f64,
+    /// Host clock measured during the run, in Hz; null when it could not
+    /// be measured (see `host.clock_note`).
+    pub host_clock_hz: Option<f64>,
+    /// Host cycles per unit of work on the backend used; null without a clock.
+    pub host_cycles_per_unit: Option<f64>,
+    /// Device clock from the profile, in Hz (for the host profile, the host
+    /// clock, so null when that is).
+    pub device_clock_hz: Option<f64>,
+    /// Device cycles per host cycle for the same work (the ISA cost factor);
+    /// null without a host clock. The prediction does not need it: the
+    /// clock cancels out of it.
+    pub isa_cost_factor: Option<f64>,
     /// The published measurement the cost factor was derived from.
     pub factor_source: String,
 }

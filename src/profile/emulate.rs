@@ -437,6 +437,29 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     }
 }
 
+/// Why a timing step gave no rate.
+#[derive(Debug)]
+enum Cut {
+    /// A stop was requested: the step was cut short, its numbers mean nothing.
+    Stopped,
+    /// The backend failed (or a worker panicked).
+    Failed(String),
+}
+
+impl From<String> for Cut {
+    fn from(why: String) -> Self {
+        Cut::Failed(why)
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic".to_string())
+}
+
 /// Runs `threads` workers, each paced by `throttle`, for `duration`.
 fn run_workers(
     platform: &Engine,
@@ -444,7 +467,7 @@ fn run_workers(
     threads: usize,
     throttle: Throttle,
     duration: Duration,
-) -> Result<ThrottleStats, String> {
+) -> Result<ThrottleStats, Cut> {
     let clock = SystemClock::new();
     let per_worker: Vec<(ThrottleStats, Option<String>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -455,7 +478,7 @@ fn run_workers(
                     let mut w = Workload::new(platform, kernel, chunk, i, threads);
                     let mut failure = None;
                     // Zero units done ends the worker's loop.
-                    let stats = throttle.run(clock, duration, chunk, |n| {
+                    let stats = throttle.run_until(clock, duration, chunk, stopped, |n| {
                         if stopped() || failure.is_some() {
                             return 0;
                         }
@@ -468,17 +491,28 @@ fn run_workers(
                 })
             })
             .collect();
+        // A worker's panic is that backend's failure, not the process's.
         handles
             .into_iter()
-            .map(|h| h.join().expect("kernel worker panicked"))
+            .map(|h| {
+                h.join().unwrap_or_else(|p| {
+                    (
+                        ThrottleStats::default(),
+                        Some(format!("kernel worker panicked: {}", panic_message(&*p))),
+                    )
+                })
+            })
             .collect()
     });
     let mut total = ThrottleStats::default();
     for (s, failure) in per_worker {
         if let Some(e) = failure {
-            return Err(e);
+            return Err(Cut::Failed(e));
         }
         total.merge(&s);
+    }
+    if stopped() {
+        return Err(Cut::Stopped);
     }
     Ok(total)
 }
@@ -517,7 +551,7 @@ fn sampled(
     throttle: Throttle,
     total: Duration,
     samples: u32,
-) -> Result<(Vec<f64>, ThrottleStats), String> {
+) -> Result<(Vec<f64>, ThrottleStats), Cut> {
     let each = total / samples;
     let mut rates = Vec::new();
     let mut sum = ThrottleStats::default();
@@ -534,7 +568,7 @@ fn sampled(
 }
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.
-fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, String> {
+fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, Cut> {
     let mut best: f64 = 0.0;
     for _ in 0..3 {
         let s = run_workers(
@@ -655,11 +689,12 @@ pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateE
 }
 
 /// Runs every requested kernel of `profile`. `host_clock_hz` is measured
-/// once per process by the caller; `progress` receives one line per step.
+/// once per process by the caller, and is `None` when that failed: it only
+/// labels cycle counts; `progress` receives one line per step.
 pub fn run_profile(
     profile: &Profile,
     opts: &EmulateOptions,
-    host_clock_hz: f64,
+    host_clock_hz: Option<f64>,
     mut progress: impl FnMut(&str),
 ) -> Result<ProfileRun, EmulateError> {
     let started_unix = SystemTime::now()
@@ -673,7 +708,7 @@ pub fn run_profile(
     let rapl = Rapl::open();
     let mut results = Vec::new();
     let mut device_cal: Option<DeviceCalibration> = None;
-    for &kernel in &opts.kernels {
+    'kernels: for &kernel in &opts.kernels {
         if stopped() {
             break;
         }
@@ -754,7 +789,10 @@ pub fn run_profile(
                 ($timed:expr) => {
                     match $timed {
                         Ok(v) => v,
-                        Err(why) => {
+                        // Cut short in any phase: this kernel did not finish, so
+                        // it has no row; the finished ones are kept.
+                        Err(Cut::Stopped) => break 'kernels,
+                        Err(Cut::Failed(why)) => {
                             progress(&format!(
                                 "{}: {} on `{}` failed while timing: {why}",
                                 profile.name, result.kernel, result.backend
@@ -808,13 +846,15 @@ pub fn run_profile(
                     (c, full, rate_of(host_rates, kernel.unit()).median)
                 }
                 _ => {
-                    let cycles = calibrate::host_cycles_per_unit(host_clock_hz, per_thread)
+                    let cycles = host_clock_hz
+                        .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
+                        .transpose()
                         .map_err(cal_err)?;
                     let c = Calibration {
                         host_clock_hz,
                         host_cycles_per_unit: cycles,
                         device_clock_hz: host_clock_hz,
-                        isa_cost_factor: 1.0,
+                        isa_cost_factor: Some(1.0),
                         factor_source: "host: measured directly, no conversion".to_string(),
                     };
                     // The host's full rate is measured in the timed run below when
@@ -857,10 +897,14 @@ pub fn run_profile(
                 samples
             ));
             let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            if stopped() {
-                // A cut-short kernel has no honest rate: report what finished.
-                break;
-            }
+            or_fail!(if stats.work == 0 {
+                Err(Cut::Failed(format!(
+                    "no work finished in {:?}",
+                    opts.duration
+                )))
+            } else {
+                Ok(())
+            });
             let achieved = if stats.elapsed.is_zero() {
                 0.0
             } else {

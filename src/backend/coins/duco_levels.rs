@@ -40,7 +40,9 @@ impl DucoLevel {
         match self {
             DucoLevel::Scalar | DucoLevel::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            DucoLevel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            DucoLevel::Avx2 => {
+                crate::backend::cpu::features::has(crate::backend::cpu::features::Feature::Avx2)
+            }
         }
     }
 

@@ -43,7 +43,9 @@ impl ScryptLevel {
         match self {
             ScryptLevel::Scalar => true,
             #[cfg(target_arch = "x86_64")]
-            ScryptLevel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            ScryptLevel::Avx2 => {
+                crate::backend::cpu::features::has(crate::backend::cpu::features::Feature::Avx2)
+            }
         }
     }
 

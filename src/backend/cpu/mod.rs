@@ -11,6 +11,7 @@ macro_rules! unroll {
     };
 }
 
+pub mod features;
 pub mod lanes;
 pub mod platform;
 pub mod portable;

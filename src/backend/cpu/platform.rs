@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
 use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
@@ -64,9 +65,9 @@ impl Platform {
     /// `Ok` when this CPU can run the level, or why not.
     pub fn availability(self) -> Result<(), String> {
         match self {
-            Platform::ShaNi => x86_feature("sha", cpu_has_sha()),
-            Platform::Avx2 => x86_feature("avx2", cpu_has_avx2()),
-            Platform::Sse41 => x86_feature("sse4.1", cpu_has_sse41()),
+            Platform::ShaNi => x86_feature(Feature::Sha),
+            Platform::Avx2 => x86_feature(Feature::Avx2),
+            Platform::Sse41 => x86_feature(Feature::Sse41),
             Platform::Lanes | Platform::Portable => Ok(()),
         }
     }
@@ -174,42 +175,20 @@ impl Platform {
     }
 }
 
-/// `Ok` or "CPU lacks `feature`"; "not x86_64" on other targets.
-fn x86_feature(feature: &str, present: bool) -> Result<(), String> {
+/// `Ok`, or why the level's feature is missing: absent from the CPU (or
+/// not x86_64 at all), or hidden by the mask.
+fn x86_feature(feature: Feature) -> Result<(), String> {
     if !cfg!(target_arch = "x86_64") {
         Err("not x86_64".to_string())
-    } else if present {
+    } else if features::has(feature) {
         Ok(())
+    } else if features::masked().contains(&feature) {
+        Err(format!(
+            "{} hidden by {}",
+            feature.name(),
+            features::MASK_ENV
+        ))
     } else {
-        Err(format!("CPU lacks {feature}"))
+        Err(format!("CPU lacks {}", feature.name()))
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-fn cpu_has_sha() -> bool {
-    // The kernels also use SSSE3 shuffles and SSE4.1; every SHA CPU has them,
-    // but the check costs nothing.
-    std::arch::is_x86_feature_detected!("sha")
-        && std::arch::is_x86_feature_detected!("ssse3")
-        && std::arch::is_x86_feature_detected!("sse4.1")
-}
-#[cfg(target_arch = "x86_64")]
-fn cpu_has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-}
-#[cfg(target_arch = "x86_64")]
-fn cpu_has_sse41() -> bool {
-    std::arch::is_x86_feature_detected!("sse4.1")
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn cpu_has_sha() -> bool {
-    false
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn cpu_has_avx2() -> bool {
-    false
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn cpu_has_sse41() -> bool {
-    false
 }
