@@ -8,6 +8,7 @@ use clap::Parser;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     // A mistyped mask would silently test the wrong levels.
     if let Some(err) = micromine::backend::cpu::features::mask_error() {
@@ -17,10 +18,41 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("Error: {err:#}");
+            // The same prefix as clap's usage errors, so a script can match both.
+            eprintln!("error: {}", one_line(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// Rust ignores SIGPIPE, which turns `micromine backends | head` into a
+/// panic in `println!`. A command-line tool should stop quietly instead,
+/// as the C tools in the same pipeline do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: runs first in main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The error and its causes on one line. A cause whose text the message
+/// already holds (a thiserror `{source}` in the format string) is dropped,
+/// so nothing is said twice.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -256,3 +256,38 @@ fn batch_boundaries_do_not_change_the_outcome() {
         assert!(matches!(f.fault, Fault::BrokenLink { .. }));
     }
 }
+
+#[test]
+fn streaming_in_any_batch_size_matches_validating_the_whole_file() {
+    let headers = mainnet();
+    let mut bad_retarget = headers.clone();
+    bad_retarget[4032][72] ^= 0x01;
+    let mut broken = headers.clone();
+    broken.swap(5000, 5001);
+    let cases = [
+        ("mainnet", &headers[..], None),
+        ("from 3000", &headers[3000..], Some(3000)),
+        ("from 4032", &headers[4032..], Some(4032)),
+        ("bad retarget", &bad_retarget, None),
+        ("broken link", &broken, None),
+    ];
+    for (name, hs, start) in cases {
+        let whole = chain::validate(hs, start, &best(), 2).unwrap();
+        let raw = hs.concat();
+        let text: String = hs.iter().map(|h| hex::encode(h) + "\n").collect();
+        for per_read in [1, 7, 2016, 2017, 1 << 16] {
+            for (format, bytes) in [("raw", &raw[..]), ("hex", text.as_bytes())] {
+                // A small buffer also splits records and lines between reads.
+                let reader = std::io::BufReader::with_capacity(61, bytes);
+                let r =
+                    chain::validate_reader_in_batches(reader, start, &best(), 1, per_read).unwrap();
+                assert_eq!(r, whole, "{name}, {format}, {per_read} per read");
+            }
+        }
+    }
+    let bad = chain::validate(&bad_retarget, None, &best(), 1).unwrap();
+    assert!(matches!(
+        bad.failure.unwrap().fault,
+        Fault::BadRetarget { .. }
+    ));
+}

@@ -1,6 +1,6 @@
 //! `micromine validate-headers` and `micromine merkle` as a user runs them:
 //! exit 0 valid, 1 invalid (one line naming index, height and reason),
-//! 2 malformed input (one "Error:" line naming the file).
+//! 2 malformed input (one "error:" line naming the file).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -54,7 +54,7 @@ fn assert_bad_input(o: &Output, mention: &str) {
     assert_eq!(o.status.code(), Some(2), "{}", stdout(o));
     let err = stderr(o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("Error: ") && err.contains(mention), "{err}");
+    assert!(err.starts_with("error: ") && err.contains(mention), "{err}");
     assert!(stdout(o).is_empty());
 }
 
@@ -164,6 +164,105 @@ fn malformed_header_files_exit_two() {
     );
 }
 
+#[test]
+fn hex_with_a_byte_order_mark_is_read_as_hex() {
+    // Windows editors save UTF-8 with a BOM; it once made the file look
+    // binary and fail as "nBits overflows".
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(mainnet_bin()).unwrap();
+    let mut text = "\u{feff}".to_string();
+    for h in raw.chunks(80) {
+        text.push_str(&hex::encode(h));
+        text.push_str("\r\n");
+    }
+    let path = dir.path().join("bom.hex");
+    std::fs::write(&path, text).unwrap();
+    let o = validate(&path, &["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let bin: Value = serde_json::from_str(&stdout(&validate(&mainnet_bin(), &["--json"]))).unwrap();
+    for key in [
+        "valid",
+        "headers",
+        "start_height",
+        "retargets_checked",
+        "tip",
+    ] {
+        assert_eq!(v[key], bin[key], "{key}");
+    }
+}
+
+/// Runs validate-headers on `path`, killing it if it is still reading after
+/// 30 s (a device or FIFO used to be read forever).
+fn validate_with_deadline(path: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(["validate-headers", path.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!(
+                "validate-headers {} still running after 30 s",
+                path.display()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_fifos_are_refused_not_read_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("headers.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for path in [Path::new("/dev/zero"), &fifo, dir.path()] {
+        assert_bad_input(&validate_with_deadline(path), "not a regular file");
+    }
+}
+
+#[test]
+fn a_failure_in_a_large_file_still_counts_every_header() {
+    // The file is read in batches: the count after a failure, and a
+    // malformed tail far beyond it, are only known by reading to the end.
+    let dir = tempfile::tempdir().unwrap();
+    let path = tampered(dir.path(), "broken.bin", |raw| {
+        raw[80 * 9000 + 4] ^= 0x01;
+        let copy = raw.clone();
+        for _ in 0..20 {
+            raw.extend_from_slice(&copy);
+        }
+    });
+    let o = validate(&path, &["--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["headers"], 21 * 10_237);
+    assert_eq!(v["headers_checked"], 9000);
+    assert_eq!(v["failure"]["index"], 9000);
+
+    let path = tampered(dir.path(), "tail.bin", |raw| {
+        let copy = raw.clone();
+        for _ in 0..20 {
+            raw.extend_from_slice(&copy);
+        }
+        raw.extend_from_slice(&[0; 79]);
+    });
+    assert_bad_input(
+        &validate(&path, &[]),
+        &format!(
+            "size {} bytes is not a multiple of 80",
+            21 * 10_237 * 80 + 79
+        ),
+    );
+}
+
 fn merkle(path: &Path, json: bool) -> Output {
     let mut args = vec!["merkle", path.to_str().unwrap()];
     if json {
@@ -208,6 +307,46 @@ fn merkle_changed_txid_exits_one() {
         "expected root {}",
         v["merkle_root"].as_str().unwrap()
     )));
+}
+
+#[test]
+fn merkle_duplicated_last_txid_exits_one() {
+    // Block 277647 has 213 txids; repeating the last keeps the root
+    // (CVE-2012-2459), and must not be reported as a match.
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(DATA).join("merkle/blocks/block_277647_de6eb1e052a8.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(src).unwrap()).unwrap();
+    let txids = v["txids"].as_array_mut().unwrap();
+    assert_eq!(txids.len(), 213);
+    txids.push(txids[212].clone());
+    let path = dir.path().join("mutated.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+
+    let o = merkle(&path, false);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(
+        out.lines().last(),
+        Some("mutated Merkle tree (CVE-2012-2459): txids 212 and 213 are identical at level 0"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("match\n") && !out.contains("MISMATCH"),
+        "{out}"
+    );
+
+    let o = merkle(&path, true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let j: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["matches"], true);
+    assert_eq!(j["valid"], false);
+    assert_eq!(
+        (
+            j["mutation"]["level"].as_u64(),
+            j["mutation"]["left"].as_u64()
+        ),
+        (Some(0), Some(212))
+    );
 }
 
 #[test]

@@ -64,11 +64,59 @@ fn nonsense_caps_and_duties_exit_2_before_running() {
         let o = micromine(args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.starts_with("Error: "), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
     let o = micromine(&["run", "--profile", "esp32", "--power-cap", "0.1"]);
     assert!(stderr(&o).contains("not above the device's idle power 0.25 W"));
+}
+
+#[test]
+fn an_error_is_one_line_said_once_in_clap_style() {
+    let o = micromine(&["run", "--duty", "2"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: profile `host`: duty must be in (0, 1], got 2\n"
+    );
+    // Our errors and clap's share the prefix.
+    let clap = stderr(&micromine(&["run", "--no-such-flag"]));
+    assert!(clap.starts_with("error: "), "{clap}");
+}
+
+#[test]
+fn every_profile_is_checked_completely_before_anything_runs() {
+    // Each used to pass loading and fail (or overflow) only when its turn came,
+    // after the profiles before it had written their reports.
+    for bad in [
+        "huge-clock.toml",
+        "tiny-calibration.toml",
+        "long-name.toml",
+        "huge-little-cores.toml",
+        "huge-ram.toml",
+    ] {
+        let out = out_dir(&format!("late-{bad}"));
+        let file = format!("{BAD}/{bad}");
+        let o = micromine(&[
+            "run",
+            "--profile",
+            "esp32",
+            "--profile",
+            &file,
+            "--kernel",
+            "sha256d",
+            "--duration",
+            "0.2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(bad), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!out.exists(), "{bad}: nothing is written");
+    }
 }
 
 #[test]

@@ -51,3 +51,50 @@ fn backends_json_lists_scalar_and_gpu() {
     assert_eq!(rows.len(), Platform::ALL.len() + 1);
     assert_eq!(rows.iter().filter(|r| r["default"] == true).count(), 1);
 }
+
+/// Runs `args` with stdout on a pipe whose reader is already closed, as in
+/// `micromine backends | true` when `true` has exited.
+fn into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_micromine"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_every_command_quietly() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let headers = format!("{data}/btc_headers/mainnet_000000_010236.bin");
+    let block = format!("{data}/merkle/blocks/block_100000_da1afd33e506.json");
+    let a = format!("{data}/reports/compare/baseline.json");
+    let b = format!("{data}/reports/compare/rerun.json");
+    for args in [
+        &["backends"][..],
+        &["backends", "--json"],
+        &["profiles"],
+        &["profiles", "--json"],
+        &["validate-headers", &headers],
+        &["merkle", &block],
+        &["compare", &a, &b],
+        &["network"],
+        &["verify"],
+    ] {
+        let o = into_closed_pipe(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        // Killed by SIGPIPE, as `cat` would be, or a clean exit.
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert!(
+                o.status.signal() == Some(13) || o.status.success(),
+                "{args:?}: {:?} {err}",
+                o.status
+            );
+        }
+    }
+}

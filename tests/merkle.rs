@@ -182,3 +182,104 @@ fn duplicated_last_txid_is_ambiguous_without_the_count() {
     assert!(merkle::verify_branch(&b.txids[212], 212, &branch, &b.root));
     assert!(merkle::verify_branch(&b.txids[212], 213, &branch, &b.root));
 }
+
+/// Appends copies of the last txids so the root is unchanged: the last one
+/// when the count is odd, the last two when it is 2 mod 4 (their parent
+/// was the odd one out at level 1).
+fn mutated(txids: &[[u8; 32]]) -> Option<(Vec<[u8; 32]>, merkle::Mutation)> {
+    let n = txids.len();
+    let mut out = txids.to_vec();
+    if n % 2 == 1 {
+        out.push(txids[n - 1]);
+        Some((
+            out,
+            merkle::Mutation {
+                level: 0,
+                left: n - 1,
+            },
+        ))
+    } else if n % 4 == 2 {
+        out.extend_from_slice(&txids[n - 2..]);
+        Some((
+            out,
+            merkle::Mutation {
+                level: 1,
+                left: n / 2 - 1,
+            },
+        ))
+    } else {
+        None
+    }
+}
+
+#[test]
+fn real_blocks_are_not_flagged_as_mutated() {
+    let mut scratch = RootScratch::default();
+    let backend = CpuBackend {
+        platform: Platform::detect(),
+    };
+    for b in blocks() {
+        assert_eq!(
+            merkle::root_checked(&b.txids),
+            Some((b.root, None)),
+            "height {}",
+            b.height
+        );
+        assert_eq!(
+            scratch.root_checked_with(&backend, 2, &b.txids).unwrap(),
+            Some((b.root, None)),
+            "height {}",
+            b.height
+        );
+    }
+}
+
+#[test]
+fn duplicated_final_txids_keep_the_root_and_are_detected() {
+    let backend = CpuBackend {
+        platform: Platform::detect(),
+    };
+    let mut scratch = RootScratch::default();
+    let mut levels = Vec::new();
+    for b in blocks() {
+        let Some((txids, at)) = mutated(&b.txids) else {
+            continue;
+        };
+        levels.push(at.level);
+        // The CVE: the longer list commits to the same root.
+        assert_eq!(merkle::root(&txids), Some(b.root), "height {}", b.height);
+        assert_eq!(
+            merkle::root_checked(&txids),
+            Some((b.root, Some(at))),
+            "height {}",
+            b.height
+        );
+        assert_eq!(
+            scratch.root_checked_with(&backend, 3, &txids).unwrap(),
+            Some((b.root, Some(at))),
+            "height {}",
+            b.height
+        );
+    }
+    // 213 txids (odd) and 14 and 122 (2 mod 4): both levels are covered.
+    levels.sort();
+    assert_eq!(levels, [0, 1, 1]);
+}
+
+#[test]
+fn an_equal_pair_anywhere_is_a_mutation() {
+    // Bitcoin Core flags any equal sibling pair, not only the last.
+    let b = blocks().into_iter().find(|b| b.height == 227_835).unwrap();
+    let mut txids = b.txids.clone();
+    txids[41] = txids[40];
+    let (_, m) = merkle::root_checked(&txids).unwrap();
+    assert_eq!(m, Some(merkle::Mutation { level: 0, left: 40 }));
+    assert_eq!(
+        m.unwrap().to_string(),
+        "mutated Merkle tree (CVE-2012-2459): txids 40 and 41 are identical at level 0"
+    );
+    // Equal but not siblings: not a mutation.
+    let mut apart = b.txids.clone();
+    apart[42] = apart[41];
+    assert_eq!(merkle::root_checked(&apart).unwrap().1, None);
+}

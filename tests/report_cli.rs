@@ -41,7 +41,7 @@ fn assert_refused(o: &Output, needle: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
     assert_eq!(err.lines().count(), 1, "one-line error expected: {err}");
-    assert!(err.starts_with("Error: "), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains(needle), "{err:?} should mention {needle:?}");
     assert!(o.stdout.is_empty(), "partial output: {}", stdout(o));
 }

@@ -33,8 +33,24 @@ struct Output {
     expected_root: String,
     /// Whether they are equal.
     matches: bool,
+    /// Two identical sibling nodes (CVE-2012-2459): the list is not a real
+    /// block's even when the roots match.
+    mutation: Option<MutationOut>,
+    /// The roots match and the tree is not mutated.
+    valid: bool,
     /// The CPU level that hashed the tree.
     backend: String,
+}
+
+#[derive(Serialize)]
+struct MutationOut {
+    /// 0 for the txids, 1 for their parents, and so on.
+    level: usize,
+    /// Positions of the equal pair in that level.
+    left: usize,
+    right: usize,
+    /// The finding in words.
+    reason: String,
 }
 
 pub fn run(args: &MerkleArgs) -> anyhow::Result<ExitCode> {
@@ -60,11 +76,12 @@ pub fn run(args: &MerkleArgs) -> anyhow::Result<ExitCode> {
     let platform = Platform::detect();
     let backend = CpuBackend { platform };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (root, _pairs) = RootScratch::default()
-        .root_with(&backend, threads, &txids)
+    let (root, mutation) = RootScratch::default()
+        .root_checked_with(&backend, threads, &txids)
         .with_context(|| format!("{name}: hashing on {}", platform.name()))?
         .expect("txids checked non-empty");
     let matches = root == expected;
+    let valid = matches && mutation.is_none();
 
     if args.json {
         let out = Output {
@@ -74,6 +91,13 @@ pub fn run(args: &MerkleArgs) -> anyhow::Result<ExitCode> {
             computed_root: display_hex(&root),
             expected_root: display_hex(&expected),
             matches,
+            mutation: mutation.map(|m| MutationOut {
+                level: m.level,
+                left: m.left,
+                right: m.left + 1,
+                reason: m.to_string(),
+            }),
+            valid,
             backend: platform.name().to_string(),
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -84,9 +108,16 @@ pub fn run(args: &MerkleArgs) -> anyhow::Result<ExitCode> {
             txids.len()
         );
         println!("expected root {}", display_hex(&expected));
-        println!("{}", if matches { "match" } else { "MISMATCH" });
+        if !matches {
+            println!("MISMATCH");
+        }
+        match mutation {
+            Some(m) => println!("{m}"),
+            None if matches => println!("match"),
+            None => {}
+        }
     }
-    Ok(if matches {
+    Ok(if valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1,13 +1,15 @@
 //! `micromine validate-headers`: checks a header file as one chain.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 
 use crate::cli::ValidateHeadersArgs;
 use micromine::backend::cpu::{CpuBackend, Platform};
-use micromine::kernel::chain::{self, ChainReport};
+use micromine::kernel::chain::{self, ChainReport, StreamError};
 use micromine::kernel::header::display_hex;
 
 /// The `--json` output.
@@ -62,13 +64,27 @@ struct FailureOut {
 
 pub fn run(args: &ValidateHeadersArgs) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
-    let data = std::fs::read(&args.file).with_context(|| format!("{name}: cannot read"))?;
-    let headers = chain::parse_headers(&data).with_context(|| name.clone())?;
+    // A device or FIFO has no end to read to (`/dev/zero`), and opening a
+    // FIFO blocks, so the type is checked before the file is opened.
+    let meta = std::fs::metadata(&args.file).with_context(|| format!("{name}: cannot read"))?;
+    if !meta.is_file() {
+        bail!("{name}: not a regular file; validate-headers reads a header file to its end");
+    }
+    let file = File::open(&args.file).with_context(|| format!("{name}: cannot read"))?;
     let platform = Platform::detect();
     let backend = CpuBackend { platform };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let report = chain::validate(&headers, args.start_height, &backend, threads)
-        .with_context(|| format!("{name}: hashing on {}", platform.name()))?;
+    let report = chain::validate_reader(
+        BufReader::with_capacity(1 << 16, file),
+        args.start_height,
+        &backend,
+        threads,
+    )
+    .map_err(|e| match e {
+        StreamError::Input(e) => anyhow!("{name}: {e}"),
+        StreamError::Io(e) => anyhow!("{name}: cannot read: {e}"),
+        StreamError::Backend(e) => anyhow!("{name}: hashing on {}: {e}", platform.name()),
+    })?;
 
     if args.json {
         let out = to_output(name, &report, platform.name(), threads);

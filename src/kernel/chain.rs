@@ -32,56 +32,266 @@ pub enum InputError {
     HexChar { line: usize, ch: char },
 }
 
+/// The UTF-8 byte-order mark some editors put at the start of a text file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Reads raw 80-byte records or one hex header per line. Text is recognised
-/// by every byte being printable ASCII or whitespace: raw headers always hold
-/// zero bytes (the high bytes of the version, the leading zeros of prev-hash).
-/// Whitespace inside a hex line and blank lines are ignored.
+/// by the first 80 bytes being printable ASCII or whitespace (after a UTF-8
+/// byte-order mark, which also marks text): raw headers always hold zero
+/// bytes there (the high bytes of the version, the leading zeros of
+/// prev-hash). Whitespace inside a hex line and blank lines are ignored.
 pub fn parse_headers(data: &[u8]) -> Result<Vec<[u8; HEADER_LEN]>, InputError> {
-    let is_text = data
-        .iter()
-        .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace());
-    let headers = if is_text && !data.is_empty() {
-        parse_hex_lines(data)?
-    } else {
-        let (records, rest) = data.as_chunks::<HEADER_LEN>();
-        if !rest.is_empty() {
-            return Err(InputError::RawLength(data.len()));
-        }
-        records.to_vec()
-    };
-    if headers.is_empty() {
-        return Err(InputError::Empty);
-    }
+    let mut parser = HeaderParser::default();
+    let mut headers = Vec::new();
+    let consumed = parser.push(data, &mut headers, usize::MAX)?;
+    debug_assert_eq!(consumed, data.len());
+    parser.finish(&mut headers)?;
     Ok(headers)
 }
 
-fn parse_hex_lines(data: &[u8]) -> Result<Vec<[u8; HEADER_LEN]>, InputError> {
-    let mut headers = Vec::new();
-    let mut digits = Vec::with_capacity(2 * HEADER_LEN);
-    for (n, line) in data.split(|&b| b == b'\n').enumerate() {
-        let line_no = n + 1;
-        digits.clear();
-        digits.extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
-        if digits.is_empty() {
-            continue;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// Fewer than 80 bytes seen and no byte-order mark: still buffering.
+    Undecided,
+    Hex,
+    Raw,
+}
+
+/// The header parser as a state machine over byte slices, so that a file
+/// of any size is read in constant memory.
+#[derive(Clone, Debug)]
+pub struct HeaderParser {
+    format: Format,
+    /// The bytes that decide the format, replayed once it is decided.
+    head: Vec<u8>,
+    /// Bytes seen, for the raw length error.
+    total: usize,
+    /// Headers produced so far.
+    produced: usize,
+    /// 1-based line of the hex text being read.
+    line: usize,
+    /// Hex digits of the current line (the first 160; `digits` counts all).
+    hex: [u8; 2 * HEADER_LEN],
+    digits: usize,
+    /// The raw record being filled.
+    record: [u8; HEADER_LEN],
+    filled: usize,
+}
+
+impl Default for HeaderParser {
+    fn default() -> Self {
+        HeaderParser {
+            format: Format::Undecided,
+            head: Vec::with_capacity(HEADER_LEN),
+            total: 0,
+            produced: 0,
+            line: 1,
+            hex: [0; 2 * HEADER_LEN],
+            digits: 0,
+            record: [0; HEADER_LEN],
+            filled: 0,
         }
-        if let Some(&bad) = digits.iter().find(|b| !b.is_ascii_hexdigit()) {
-            return Err(InputError::HexChar {
-                line: line_no,
-                ch: bad as char,
-            });
+    }
+}
+
+impl HeaderParser {
+    /// Parses from `bytes` until `out` holds `max` headers; returns how many
+    /// bytes it consumed (all of them unless `out` filled up).
+    pub fn push(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<[u8; HEADER_LEN]>,
+        max: usize,
+    ) -> Result<usize, InputError> {
+        let mut used = 0;
+        if self.format == Format::Undecided {
+            let take = (HEADER_LEN - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            used = take;
+            if self.head.len() < HEADER_LEN {
+                return Ok(used);
+            }
+            self.decide(out)?;
         }
-        if digits.len() != 2 * HEADER_LEN {
+        while used < bytes.len() && out.len() < max {
+            used += match self.format {
+                Format::Hex => self.hex_bytes(&bytes[used..], out, max)?,
+                _ => self.raw_bytes(&bytes[used..], out, max),
+            };
+        }
+        Ok(used)
+    }
+
+    /// Ends the input: the last line or record, and the empty-input check.
+    pub fn finish(&mut self, out: &mut Vec<[u8; HEADER_LEN]>) -> Result<(), InputError> {
+        if self.format == Format::Undecided {
+            self.decide(out)?;
+        }
+        match self.format {
+            Format::Hex => self.end_line(out)?,
+            _ if self.filled != 0 => return Err(InputError::RawLength(self.total)),
+            _ => {}
+        }
+        if self.produced == 0 {
+            return Err(InputError::Empty);
+        }
+        Ok(())
+    }
+
+    /// Headers produced so far.
+    pub fn headers(&self) -> usize {
+        self.produced
+    }
+
+    fn decide(&mut self, out: &mut Vec<[u8; HEADER_LEN]>) -> Result<(), InputError> {
+        let head = std::mem::take(&mut self.head);
+        let (format, text) = match head.strip_prefix(BOM) {
+            Some(text) => (Format::Hex, text),
+            None if !head.is_empty()
+                && head
+                    .iter()
+                    .all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace()) =>
+            {
+                (Format::Hex, &head[..])
+            }
+            None => (Format::Raw, &head[..]),
+        };
+        self.format = format;
+        self.total += head.len() - text.len();
+        // At most 80 bytes: one raw record, never a whole hex line.
+        match format {
+            Format::Hex => self.hex_bytes(text, out, usize::MAX).map(|_| ()),
+            _ => {
+                self.raw_bytes(text, out, usize::MAX);
+                Ok(())
+            }
+        }
+    }
+
+    fn raw_bytes(&mut self, bytes: &[u8], out: &mut Vec<[u8; HEADER_LEN]>, max: usize) -> usize {
+        let mut used = 0;
+        while used < bytes.len() && out.len() < max {
+            let take = (HEADER_LEN - self.filled).min(bytes.len() - used);
+            self.record[self.filled..self.filled + take].copy_from_slice(&bytes[used..used + take]);
+            self.filled += take;
+            used += take;
+            if self.filled == HEADER_LEN {
+                out.push(self.record);
+                self.produced += 1;
+                self.filled = 0;
+            }
+        }
+        self.total += used;
+        used
+    }
+
+    fn hex_bytes(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<[u8; HEADER_LEN]>,
+        max: usize,
+    ) -> Result<usize, InputError> {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                self.end_line(out)?;
+                self.line += 1;
+                if out.len() >= max {
+                    self.total += i + 1;
+                    return Ok(i + 1);
+                }
+            } else if b.is_ascii_hexdigit() {
+                if let Some(slot) = self.hex.get_mut(self.digits) {
+                    *slot = b;
+                }
+                self.digits += 1;
+            } else if !b.is_ascii_whitespace() {
+                return Err(InputError::HexChar {
+                    line: self.line,
+                    ch: b as char,
+                });
+            }
+        }
+        self.total += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn end_line(&mut self, out: &mut Vec<[u8; HEADER_LEN]>) -> Result<(), InputError> {
+        let digits = std::mem::take(&mut self.digits);
+        if digits == 0 {
+            return Ok(());
+        }
+        if digits != 2 * HEADER_LEN {
             return Err(InputError::HexLength {
-                line: line_no,
-                found: digits.len(),
+                line: self.line,
+                found: digits,
             });
         }
         let mut header = [0u8; HEADER_LEN];
-        hex::decode_to_slice(&digits, &mut header).expect("checked: 160 hex digits");
-        headers.push(header);
+        hex::decode_to_slice(self.hex, &mut header).expect("checked: 160 hex digits");
+        out.push(header);
+        self.produced += 1;
+        Ok(())
     }
-    Ok(headers)
+}
+
+/// Why a header stream could not be validated.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// Headers parsed per read: bounds the memory a file of any size takes
+/// (80 bytes each, plus their hashes).
+const HEADERS_PER_READ: usize = 1 << 16;
+
+/// [`validate`] on a header file read from `reader` in batches, in memory
+/// independent of its length. After the first invalid header the rest is
+/// still parsed (not hashed) so that the count is the file's, and a
+/// malformed tail is still reported as malformed input.
+pub fn validate_reader(
+    reader: impl std::io::BufRead,
+    start_height: Option<u32>,
+    backend: &dyn Backend,
+    threads: usize,
+) -> Result<ChainReport, StreamError> {
+    validate_reader_in_batches(reader, start_height, backend, threads, HEADERS_PER_READ)
+}
+
+/// [`validate_reader`] parsing `headers_per_read` headers between checks.
+pub fn validate_reader_in_batches(
+    mut reader: impl std::io::BufRead,
+    start_height: Option<u32>,
+    backend: &dyn Backend,
+    threads: usize,
+    headers_per_read: usize,
+) -> Result<ChainReport, StreamError> {
+    let headers_per_read = headers_per_read.max(1);
+    let mut parser = HeaderParser::default();
+    let mut validator = ChainValidator::new(start_height, threads);
+    let mut batch = Vec::with_capacity(headers_per_read);
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if buf.is_empty() {
+            parser.finish(&mut batch)?;
+            validator.feed(&batch, backend)?;
+            return Ok(validator.finish());
+        }
+        let used = parser.push(buf, &mut batch, headers_per_read)?;
+        reader.consume(used);
+        if batch.len() >= headers_per_read {
+            validator.feed(&batch, backend)?;
+            batch.clear();
+        }
+    }
 }
 
 /// Why a header is invalid.
@@ -236,41 +446,75 @@ pub fn validate_with(
     backend: &dyn Backend,
     threads: usize,
 ) -> Result<ChainReport, BackendError> {
-    let batch = scratch.batch.unwrap_or(BATCH_PER_THREAD * threads.max(1));
-    if scratch.hashes.len() < batch.min(headers.len()) {
-        scratch.hashes.resize(batch.min(headers.len()), [0u8; 32]);
-    }
-    let mut state = Walk::new(headers, start_height);
-    for (b, chunk) in headers.chunks(batch).enumerate() {
-        let hashes = &mut scratch.hashes[..chunk.len()];
-        parallel::hash_headers(backend, chunk, hashes, threads)?;
-        if b == 0 {
-            state.place_genesis(&hashes[0]);
+    let mut walk = Walk::new(start_height);
+    walk.report.headers = headers.len();
+    walk.hash_and_check(scratch, headers, backend, threads)?;
+    Ok(walk.report)
+}
+
+/// Validates one chain fed in consecutive batches, as [`validate`] would
+/// the batches joined: the state that spans batches (the previous header,
+/// the start of the difficulty period) is carried, not the headers.
+pub struct ChainValidator {
+    walk: Walk,
+    scratch: ChainScratch,
+    threads: usize,
+}
+
+impl ChainValidator {
+    pub fn new(start_height: Option<u32>, threads: usize) -> Self {
+        ChainValidator {
+            walk: Walk::new(start_height),
+            scratch: ChainScratch::default(),
+            threads,
         }
-        if !state.check_batch(b * batch, hashes) {
-            break;
-        }
     }
-    Ok(state.report)
+
+    /// The next headers of the chain. Once one has failed, later headers
+    /// are only counted.
+    pub fn feed(
+        &mut self,
+        headers: &[[u8; HEADER_LEN]],
+        backend: &dyn Backend,
+    ) -> Result<(), BackendError> {
+        self.walk.report.headers += headers.len();
+        if self.walk.report.failure.is_some() {
+            return Ok(());
+        }
+        self.walk
+            .hash_and_check(&mut self.scratch, headers, backend, self.threads)
+    }
+
+    pub fn finish(self) -> ChainReport {
+        self.walk.report
+    }
 }
 
 /// The sequential part of validation, carried across batches.
-struct Walk<'a> {
-    headers: &'a [[u8; HEADER_LEN]],
+struct Walk {
     start: Option<u64>,
     /// Target of the previous header, reused while nBits does not change.
     cached: Option<(u32, Target)>,
+    /// Headers checked before the current batch.
+    offset: usize,
+    /// The last header that passed.
+    prev: Option<[u8; HEADER_LEN]>,
+    /// Height and timestamp of the last header at a retarget height: the
+    /// first block of the period the next retarget is computed from.
+    period_start: Option<(u64, u32)>,
     report: ChainReport,
 }
 
-impl<'a> Walk<'a> {
-    fn new(headers: &'a [[u8; HEADER_LEN]], start_height: Option<u32>) -> Self {
+impl Walk {
+    fn new(start_height: Option<u32>) -> Self {
         Walk {
-            headers,
             start: start_height.map(u64::from),
             cached: None,
+            offset: 0,
+            prev: None,
+            period_start: None,
             report: ChainReport {
-                headers: headers.len(),
+                headers: 0,
                 headers_checked: 0,
                 start_height: start_height.map(u64::from),
                 retargets_checked: 0,
@@ -282,6 +526,30 @@ impl<'a> Walk<'a> {
         }
     }
 
+    fn hash_and_check(
+        &mut self,
+        scratch: &mut ChainScratch,
+        headers: &[[u8; HEADER_LEN]],
+        backend: &dyn Backend,
+        threads: usize,
+    ) -> Result<(), BackendError> {
+        let batch = scratch.batch.unwrap_or(BATCH_PER_THREAD * threads.max(1));
+        if scratch.hashes.len() < batch.min(headers.len()) {
+            scratch.hashes.resize(batch.min(headers.len()), [0u8; 32]);
+        }
+        for chunk in headers.chunks(batch) {
+            let hashes = &mut scratch.hashes[..chunk.len()];
+            parallel::hash_headers(backend, chunk, hashes, threads)?;
+            if self.offset == 0 {
+                self.place_genesis(&hashes[0]);
+            }
+            if !self.check_batch(chunk, hashes) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn place_genesis(&mut self, first_hash: &[u8; 32]) {
         if self.start.is_none() && *first_hash == GENESIS_HASH {
             self.start = Some(0);
@@ -289,11 +557,11 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Checks headers `offset..offset + hashes.len()`; false once one fails.
-    fn check_batch(&mut self, offset: usize, hashes: &[[u8; 32]]) -> bool {
-        for (k, hash) in hashes.iter().enumerate() {
-            let index = offset + k;
-            if let Err(fault) = self.check(index, hash) {
+    /// Checks `headers` with their `hashes`; false once one fails.
+    fn check_batch(&mut self, headers: &[[u8; HEADER_LEN]], hashes: &[[u8; 32]]) -> bool {
+        for (header, hash) in headers.iter().zip(hashes) {
+            let index = self.offset;
+            if let Err(fault) = self.check(index, header, hash) {
                 self.report.failure = Some(Failure {
                     index,
                     height: self.start.map(|s| s + index as u64),
@@ -301,6 +569,8 @@ impl<'a> Walk<'a> {
                 });
                 return false;
             }
+            self.offset += 1;
+            self.prev = Some(*header);
             self.report.headers_checked += 1;
             self.report.tip = Some(*hash);
         }
@@ -312,8 +582,12 @@ impl<'a> Walk<'a> {
     /// wrong nBits is the cause, and a hash above the target of an nBits the
     /// header had no right to use would only be a symptom. Proof of work then
     /// comes before the link, as in Bitcoin Core.
-    fn check(&mut self, index: usize, hash: &[u8; 32]) -> Result<(), Fault> {
-        let header = &self.headers[index];
+    fn check(
+        &mut self,
+        index: usize,
+        header: &[u8; HEADER_LEN],
+        hash: &[u8; 32],
+    ) -> Result<(), Fault> {
         let bits = bits_of(header);
         let target = match self.cached {
             Some((b, t)) if b == bits => t,
@@ -323,11 +597,10 @@ impl<'a> Walk<'a> {
                 t
             }
         };
-        let prev = index.checked_sub(1).map(|i| &self.headers[i]);
         match self.start {
-            Some(start) => self.check_difficulty(index, start + index as u64, bits)?,
+            Some(start) => self.check_difficulty(index, start + index as u64, header)?,
             None => {
-                if prev.is_some_and(|p| bits_of(p) != bits) {
+                if self.prev.is_some_and(|p| bits_of(&p) != bits) {
                     self.report.retargets_unchecked += 1;
                 }
             }
@@ -350,22 +623,29 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
-    fn check_difficulty(&mut self, index: usize, height: u64, bits: u32) -> Result<(), Fault> {
-        if height == 0 {
-            return Ok(());
-        }
+    fn check_difficulty(
+        &mut self,
+        index: usize,
+        height: u64,
+        header: &[u8; HEADER_LEN],
+    ) -> Result<(), Fault> {
+        let bits = bits_of(header);
         if height.is_multiple_of(RETARGET_INTERVAL) {
-            let span = RETARGET_INTERVAL as usize;
-            if index < span {
+            let period = self
+                .period_start
+                .filter(|&(h, _)| h + RETARGET_INTERVAL == height);
+            self.period_start = Some((height, time_of(header)));
+            if height == 0 {
+                return Ok(());
+            }
+            let (Some((_, first_time)), Some(last)) = (period, self.prev) else {
                 self.report.retargets_unchecked += 1;
                 self.report
                     .first_unchecked
                     .get_or_insert(Unchecked { index, height });
                 return Ok(());
-            }
-            let last = &self.headers[index - 1];
-            let first = &self.headers[index - span];
-            let expected = next_retarget_bits(bits_of(last), time_of(first), time_of(last))?;
+            };
+            let expected = next_retarget_bits(bits_of(&last), first_time, time_of(&last))?;
             if bits != expected {
                 return Err(Fault::BadRetarget {
                     found: bits,
@@ -373,8 +653,8 @@ impl<'a> Walk<'a> {
                 });
             }
             self.report.retargets_checked += 1;
-        } else if index > 0 {
-            let expected = bits_of(&self.headers[index - 1]);
+        } else if let Some(prev) = self.prev {
+            let expected = bits_of(&prev);
             if bits != expected {
                 return Err(Fault::BitsChanged {
                     found: bits,
@@ -440,6 +720,64 @@ mod tests {
                 found: 158
             })
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_marks_hex_text() {
+        let text = format!("\u{feff}{GENESIS}\r\n{GENESIS}\r\n");
+        assert_eq!(
+            parse_headers(text.as_bytes()).unwrap(),
+            vec![genesis(), genesis()]
+        );
+        // Only at the start: elsewhere it is not hex.
+        let inside = format!("{GENESIS}\n\u{feff}{GENESIS}\n");
+        assert_eq!(
+            parse_headers(inside.as_bytes()),
+            Err(InputError::HexChar {
+                line: 2,
+                ch: '\u{ef}'
+            })
+        );
+        assert_eq!(parse_headers(BOM), Err(InputError::Empty));
+    }
+
+    #[test]
+    fn the_parser_gives_the_same_headers_however_the_input_is_cut() {
+        let text = format!(
+            "\n  {} {}\r\n\n{GENESIS}\n{GENESIS}",
+            &GENESIS[..80],
+            &GENESIS[80..]
+        );
+        let mut raw = genesis().repeat(3);
+        raw.extend_from_slice(&[1, 2, 3]);
+        for (input, want) in [
+            (text.as_bytes(), Ok(3)),
+            (&raw[..240], Ok(3)),
+            (&raw[..], Err(InputError::RawLength(243))),
+        ] {
+            for piece in [1, 7, 79, 80, 81, 1000] {
+                for max in [1, 2, usize::MAX] {
+                    let mut parser = HeaderParser::default();
+                    let mut all = Vec::new();
+                    let mut out = Vec::new();
+                    for mut chunk in input.chunks(piece) {
+                        while !chunk.is_empty() {
+                            let used = parser.push(chunk, &mut out, max).unwrap();
+                            chunk = &chunk[used..];
+                            all.append(&mut out);
+                        }
+                    }
+                    let end = parser.finish(&mut out).map(|()| {
+                        all.append(&mut out);
+                        all.len()
+                    });
+                    assert_eq!(end, want, "pieces of {piece}, {max} per batch");
+                    if want.is_ok() {
+                        assert!(all.iter().all(|h| *h == genesis()));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

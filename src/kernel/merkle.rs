@@ -15,8 +15,57 @@ pub fn parent(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 /// Merkle root of `txids` (internal byte order) with the obvious pairwise code.
 /// `None` for an empty list, which has no root.
 pub fn root(txids: &[[u8; 32]]) -> Option<[u8; 32]> {
+    root_checked(txids).map(|(root, _)| root)
+}
+
+/// Two equal sibling nodes that were both in the input of their level
+/// (CVE-2012-2459). Duplicating the last node of an odd level is how the
+/// tree is built, so a list that already ends in such a pair has the same
+/// root as the shorter list: the root does not commit to the txid count,
+/// and a block with the extra txids is a different, invalid block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mutation {
+    /// 0 for the txids themselves, 1 for their parents, and so on.
+    pub level: usize,
+    /// Position of the left node of the pair in its level; the right is `left + 1`.
+    pub left: usize,
+}
+
+impl std::fmt::Display for Mutation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.level == 0 { "txids" } else { "nodes" };
+        write!(
+            f,
+            "mutated Merkle tree (CVE-2012-2459): {what} {} and {} are identical at level {}",
+            self.left,
+            self.left + 1,
+            self.level
+        )
+    }
+}
+
+/// The first equal pair of a level before it is padded, as Bitcoin Core's
+/// `ComputeMerkleRoot` flags it.
+fn equal_pair(level: &[[u8; 32]]) -> Option<usize> {
+    level
+        .chunks_exact(2)
+        .position(|p| p[0] == p[1])
+        .map(|i| 2 * i)
+}
+
+/// A root and the lowest mutation found on the way up to it, if any.
+pub type CheckedRoot = ([u8; 32], Option<Mutation>);
+
+/// [`root`] and the lowest mutation found on the way up, if any.
+pub fn root_checked(txids: &[[u8; 32]]) -> Option<CheckedRoot> {
+    let mut mutation = None;
     let mut level = txids.to_vec();
+    let mut depth = 0;
     while level.len() > 1 {
+        if mutation.is_none() {
+            mutation = equal_pair(&level).map(|left| Mutation { level: depth, left });
+        }
+        depth += 1;
         if level.len() % 2 == 1 {
             level.push(*level.last().expect("non-empty"));
         }
@@ -25,7 +74,7 @@ pub fn root(txids: &[[u8; 32]]) -> Option<[u8; 32]> {
             .map(|p| parent(&p[0], &p[1]))
             .collect();
     }
-    level.first().copied()
+    level.first().map(|r| (*r, mutation))
 }
 
 /// Reusable buffers for computing roots through a backend without
@@ -45,13 +94,43 @@ impl RootScratch {
         threads: usize,
         txids: &[[u8; 32]],
     ) -> Result<Option<([u8; 32], u64)>, BackendError> {
+        self.walk(backend, threads, txids, None)
+    }
+
+    /// [`RootScratch::root_with`] that also looks for a [`Mutation`], which
+    /// a root alone cannot reveal.
+    pub fn root_checked_with(
+        &mut self,
+        backend: &dyn Backend,
+        threads: usize,
+        txids: &[[u8; 32]],
+    ) -> Result<Option<CheckedRoot>, BackendError> {
+        let mut mutation = None;
+        let root = self.walk(backend, threads, txids, Some(&mut mutation))?;
+        Ok(root.map(|(r, _)| (r, mutation)))
+    }
+
+    fn walk(
+        &mut self,
+        backend: &dyn Backend,
+        threads: usize,
+        txids: &[[u8; 32]],
+        mut mutation: Option<&mut Option<Mutation>>,
+    ) -> Result<Option<([u8; 32], u64)>, BackendError> {
         if txids.is_empty() {
             return Ok(None);
         }
         self.level.clear();
         self.level.extend_from_slice(txids);
         let mut pairs = 0u64;
+        let mut depth = 0;
         while self.level.len() > 1 {
+            if let Some(found) = mutation.as_deref_mut()
+                && found.is_none()
+            {
+                *found = equal_pair(&self.level).map(|left| Mutation { level: depth, left });
+            }
+            depth += 1;
             if self.level.len() % 2 == 1 {
                 let last = *self.level.last().expect("non-empty");
                 self.level.push(last);

@@ -93,8 +93,12 @@ fn kernel_threads(
         return Ok((threads, None));
     };
     let c = kernel;
-    let plan = coins::plan_lanes(c, e.cpu.cores() as usize, e.ram_kib * 1024)
-        .map_err(|err| err.to_string())?;
+    let ram_bytes = e
+        .ram_kib
+        .checked_mul(1024)
+        .ok_or_else(|| format!("{} KiB of RAM overflow a byte count", e.ram_kib))?;
+    let plan =
+        coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes).map_err(|err| err.to_string())?;
     let note = plan.limited_by_memory.then(|| {
         format!(
             "{} KiB of RAM hold {} {} scratchpad(s) of {} KiB, fewer than the device's {} core(s): lanes limited to {}",

@@ -74,9 +74,13 @@ pub struct Cpu {
 }
 
 impl Cpu {
-    /// Every core of the device.
+    /// Every core of the device. Validation bounds each cluster far below
+    /// `u32::MAX`; saturating keeps a hand-built `Cpu` from wrapping to a
+    /// small count in a release build.
     pub fn cores(&self) -> u32 {
-        self.big.cores + self.little.as_ref().map_or(0, |l| l.cores)
+        self.big
+            .cores
+            .saturating_add(self.little.as_ref().map_or(0, |l| l.cores))
     }
 
     /// Clock cycles per second that `cores_used` cores give, big cores first

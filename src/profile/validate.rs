@@ -7,6 +7,39 @@ use super::{
     ProfileError, ProfileKind, PublishedMeasurement, Reference, Source,
 };
 
+/// Bounds that keep every figure derived from a profile finite and its
+/// integer arithmetic (core sums, bytes of RAM) far from overflow. They are
+/// generous: each is orders of magnitude beyond any device a profile describes.
+const MAX_CORES: u32 = 1024;
+/// 10 kHz to 10 GHz.
+const CLOCK_MHZ: (f64, f64) = (0.01, 10_000.0);
+/// 4 TiB.
+const MAX_RAM_KIB: u64 = 1 << 32;
+/// A rack of machines, not a grid.
+const MAX_WATTS: f64 = 1e6;
+/// From a hash unit that finishes a nonce per cycle to a machine that
+/// needs a second per nonce at 1 THz: beyond this range the calibration
+/// factor and the predicted rates stop being meaningful numbers.
+const CYCLES_PER_NONCE: (f64, f64) = (1.0, 1e12);
+/// Reports are written to `<name>.json`; this keeps that path short on
+/// every file system.
+const MAX_NAME_LEN: usize = 64;
+/// Names Windows will not open as files, whatever the extension.
+const RESERVED_NAMES: [&str; 22] = [
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// A number for a message: plain when short, in exponent form when plain
+/// would print hundreds of digits.
+fn num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e9).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 struct Check<'a> {
     file: &'a str,
 }
@@ -24,24 +57,44 @@ impl Check<'_> {
         if v.is_finite() && v > 0.0 {
             Ok(v)
         } else {
-            Err(self.err(key, format!("must be a positive number of {unit}, got {v}")))
+            Err(self.err(
+                key,
+                format!("must be a positive number of {unit}, got {}", num(v)),
+            ))
         }
     }
 
     fn watts(&self, key: &str, v: f64) -> Result<f64, ProfileError> {
-        if v.is_finite() && v > 0.0 {
-            Ok(v)
+        if !(v.is_finite() && v > 0.0) {
+            Err(self.err(key, format!("watts must be positive, got {}", num(v))))
+        } else if v > MAX_WATTS {
+            Err(self.err(key, format!("at most {MAX_WATTS} W, got {}", num(v))))
         } else {
-            Err(self.err(key, format!("watts must be positive, got {v}")))
+            Ok(v)
         }
     }
 
     fn cores(&self, key: &str, n: u32) -> Result<u32, ProfileError> {
         if n == 0 {
             Err(self.err(key, "must be at least 1 core"))
+        } else if n > MAX_CORES {
+            Err(self.err(key, format!("at most {MAX_CORES} cores, got {n}")))
         } else {
             Ok(n)
         }
+    }
+
+    /// A clock in MHz, returned in Hz.
+    fn clock(&self, key: &str, mhz: f64) -> Result<f64, ProfileError> {
+        let (lo, hi) = CLOCK_MHZ;
+        self.positive(key, mhz, "MHz")?;
+        if !(lo..=hi).contains(&mhz) {
+            return Err(self.err(
+                key,
+                format!("must be in {lo} ..= {hi} MHz, got {}", num(mhz)),
+            ));
+        }
+        Ok(mhz * 1e6)
     }
 
     fn text(&self, key: &str, s: &str) -> Result<(), ProfileError> {
@@ -89,7 +142,7 @@ impl Check<'_> {
         let big = Cluster {
             model: raw.model.clone(),
             cores: self.cores("cpu.cores", raw.cores)?,
-            clock_hz: self.positive("cpu.clock_mhz", raw.clock_mhz, "MHz")? * 1e6,
+            clock_hz: self.clock("cpu.clock_mhz", raw.clock_mhz)?,
         };
         let little = match &raw.little {
             Some(l) => {
@@ -97,7 +150,7 @@ impl Check<'_> {
                 Some(Cluster {
                     model: l.model.clone(),
                     cores: self.cores("cpu.little.cores", l.cores)?,
-                    clock_hz: self.positive("cpu.little.clock_mhz", l.clock_mhz, "MHz")? * 1e6,
+                    clock_hz: self.clock("cpu.little.clock_mhz", l.clock_mhz)?,
                 })
             }
             None => None,
@@ -180,32 +233,70 @@ impl Check<'_> {
             }
         };
         self.text("calibration.source", &raw.source)?;
-        Ok(PublishedMeasurement {
+        let measurement = PublishedMeasurement {
             kind,
             value: self.positive("calibration.value", raw.value, "units")?,
-            clock_hz: self.positive("calibration.clock_mhz", raw.clock_mhz, "MHz")? * 1e6,
+            clock_hz: self.clock("calibration.clock_mhz", raw.clock_mhz)?,
             cores: self.cores("calibration.cores", raw.cores)?,
             source: raw.source.clone(),
-        })
+        };
+        // Every prediction divides by this; an absurd value would surface
+        // only mid-run, as an infinite or zero rate in a written report.
+        let cycles = measurement.device_cycles_per_nonce();
+        let (lo, hi) = CYCLES_PER_NONCE;
+        if !(cycles.is_finite() && (lo..=hi).contains(&cycles)) {
+            return Err(self.err(
+                "calibration.value",
+                format!(
+                    "{} implies {} device cycles per sha256d nonce; a device needs between {} and {}",
+                    num(raw.value),
+                    num(cycles),
+                    num(lo),
+                    num(hi)
+                ),
+            ));
+        }
+        Ok(measurement)
+    }
+
+    fn name(&self, name: &str) -> Result<(), ProfileError> {
+        self.text("name", name)?;
+        if !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            return Err(self.err(
+                "name",
+                "only ASCII letters, digits, `-` and `_` are allowed",
+            ));
+        }
+        if name.len() > MAX_NAME_LEN {
+            return Err(self.err(
+                "name",
+                format!(
+                    "at most {MAX_NAME_LEN} characters (it names the report file), got {}",
+                    name.len()
+                ),
+            ));
+        }
+        if name == "all" {
+            return Err(self.err("name", "`all` is reserved for every profile"));
+        }
+        if RESERVED_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(self.err(
+                "name",
+                format!(
+                    "`{name}` is a reserved device name on Windows and cannot name a report file"
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
 pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileError> {
     let c = Check { file };
-    c.text("name", &raw.name)?;
-    if !raw
-        .name
-        .chars()
-        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-    {
-        return Err(c.err(
-            "name",
-            "only ASCII letters, digits, `-` and `_` are allowed",
-        ));
-    }
-    if raw.name == "all" {
-        return Err(c.err("name", "`all` is reserved for every profile"));
-    }
+    c.name(&raw.name)?;
     c.text("description", &raw.description)?;
     if raw.sources.is_empty() {
         return Err(c.err("sources", "every profile cites at least one source"));
@@ -224,6 +315,12 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
             let memory = c.required("memory", kind, &raw.memory)?;
             if memory.ram_kib == 0 {
                 return Err(c.err("memory.ram_kib", "must be positive"));
+            }
+            if memory.ram_kib > MAX_RAM_KIB {
+                return Err(c.err(
+                    "memory.ram_kib",
+                    format!("at most {MAX_RAM_KIB} KiB (4 TiB), got {}", memory.ram_kib),
+                ));
             }
             let power = c.power(c.required("power", kind, &raw.power)?, Some(cpu.cores()))?;
             let owner = c.required("owner", kind, &raw.owner)?;
