@@ -160,6 +160,14 @@ impl Snapshot {
         positive("transactions per block", self.transactions_per_block.value)?;
         non_negative("block subsidy", self.block_subsidy_btc.value)?;
         non_negative("fees per block", self.fees_per_block_btc.value)?;
+        // The chain holds height + 1 headers, a count the report prints.
+        if self.chain_height.value == u64::MAX {
+            return Err(NetworkError::Invalid {
+                field: "chain height",
+                rule: "below 2^64 - 1",
+                value: self.chain_height.value as f64,
+            });
+        }
         for r in &self.reference {
             positive("reference hash rate", r.hashrate_hs)?;
             positive("reference power", r.power_w)?;

@@ -49,8 +49,16 @@ fn decades(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
     if dhi / hi < 3.0 {
         dhi *= 10.0;
     }
-    (dlo, dhi)
+    // plotters walks a log axis decade by decade and never finishes on a
+    // zero or infinite bound, or on a span whose ratio overflows f64: a
+    // damaged report's 1e308 or 5e-324 must not hang `report --svg`.
+    let dlo = dlo.clamp(AXIS_FLOOR, AXIS_CEIL / 10.0);
+    (dlo, dhi.min(AXIS_CEIL).max(dlo * 10.0))
 }
+
+/// The widest log axis drawn: 300 decades, far past any real figure.
+const AXIS_FLOOR: f64 = 1e-150;
+const AXIS_CEIL: f64 = 1e150;
 
 fn axis_label(v: &f64) -> String {
     format!("1e{}", v.log10().round() as i32)
