@@ -28,20 +28,38 @@ pub fn search(
     if threads <= 1 || !backend.wants_threads() {
         return backend.search(p, range);
     }
-    let pieces = split_range(range, threads);
+    split_search(
+        range,
+        threads,
+        |r| backend.search(p, r),
+        SearchOutcome::merge,
+        SearchOutcome::default(),
+    )
+}
+
+/// Runs `search` over `threads` contiguous pieces of `range` on scoped
+/// threads and merges the outcomes in order.
+fn split_search<O: Send>(
+    range: Range<u64>,
+    threads: usize,
+    search: impl Fn(Range<u64>) -> Result<O, BackendError> + Sync,
+    merge: impl Fn(&mut O, O),
+    empty: O,
+) -> Result<O, BackendError> {
+    let search = &search;
     let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = pieces
+        let handles: Vec<_> = split_range(range, threads)
             .into_iter()
-            .map(|r| s.spawn(move || backend.search(p, r)))
+            .map(|r| s.spawn(move || search(r)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("search worker panicked"))
             .collect()
     });
-    let mut total = SearchOutcome::default();
+    let mut total = empty;
     for r in results {
-        total.merge(r?);
+        merge(&mut total, r?);
     }
     Ok(total)
 }
@@ -58,21 +76,13 @@ pub fn duco_search(
     if threads <= 1 || !backend.wants_threads() {
         return backend.duco_search(p, range);
     }
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = split_range(range, threads)
-            .into_iter()
-            .map(|r| s.spawn(move || backend.duco_search(p, r)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("DUCO-S1 worker panicked"))
-            .collect()
-    });
-    let mut total = DucoOutcome::default();
-    for r in results {
-        total.merge(r?);
-    }
-    Ok(total)
+    split_search(
+        range,
+        threads,
+        |r| backend.duco_search(p, r),
+        DucoOutcome::merge,
+        DucoOutcome::default(),
+    )
 }
 
 /// Litecoin scrypt search of `range` with `threads` workers, each with its
@@ -87,21 +97,13 @@ pub fn scrypt_search(
     if threads <= 1 || !backend.wants_threads() {
         return backend.scrypt_search(job, range);
     }
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = split_range(range, threads)
-            .into_iter()
-            .map(|r| s.spawn(move || backend.scrypt_search(job, r)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("scrypt worker panicked"))
-            .collect()
-    });
-    let mut total = SearchOutcome::default();
-    for r in results {
-        total.merge(r?);
-    }
-    Ok(total)
+    split_search(
+        range,
+        threads,
+        |r| backend.scrypt_search(job, r),
+        SearchOutcome::merge,
+        SearchOutcome::default(),
+    )
 }
 
 /// Hashes `headers` into `out` with `threads` workers.

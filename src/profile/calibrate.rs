@@ -123,92 +123,42 @@ fn ghz(hz: f64) -> String {
     }
 }
 
-/// Runs `blocks` blocks of dependent `add x, one`; returns x so the chain
-/// cannot be removed.
+/// Defines `fn $name(blocks: u64) -> u64`: `blocks` blocks of 100 copies of
+/// `$insn`, each depending on the last through `x`, with `one` (a register
+/// holding 1) as the other operand. Returns `x` so the chain cannot be
+/// removed.
+macro_rules! chain {
+    ($name:ident, $insn:literal) => {
+        fn $name(blocks: u64) -> u64 {
+            let mut x: u64 = std::hint::black_box(3);
+            let one: u64 = std::hint::black_box(1);
+            for _ in 0..blocks {
+                // SAFETY: register-only arithmetic on values we own; no
+                // memory, stack or control-flow effects.
+                unsafe {
+                    std::arch::asm!(
+                        ".rept 100",
+                        $insn,
+                        ".endr",
+                        x = inout(reg) x,
+                        one = in(reg) one,
+                        options(nomem, nostack, pure),
+                    );
+                }
+            }
+            x
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
-fn add_chain(blocks: u64) -> u64 {
-    let mut x: u64 = 0;
-    let one: u64 = std::hint::black_box(1);
-    for _ in 0..blocks {
-        // SAFETY: register-only arithmetic on values we own; no memory,
-        // stack or control-flow effects.
-        unsafe {
-            std::arch::asm!(
-                ".rept 100",
-                "add {x}, {one}",
-                ".endr",
-                x = inout(reg) x,
-                one = in(reg) one,
-                options(nomem, nostack, pure),
-            );
-        }
-    }
-    x
-}
-
-/// Runs `blocks` blocks of dependent `imul x, one`.
+chain!(add_chain, "add {x}, {one}");
 #[cfg(target_arch = "x86_64")]
-fn second_chain(blocks: u64) -> u64 {
-    let mut x: u64 = std::hint::black_box(3);
-    let one: u64 = std::hint::black_box(1);
-    for _ in 0..blocks {
-        // SAFETY: register-only arithmetic on values we own; no memory,
-        // stack or control-flow effects.
-        unsafe {
-            std::arch::asm!(
-                ".rept 100",
-                "imul {x}, {one}",
-                ".endr",
-                x = inout(reg) x,
-                one = in(reg) one,
-                options(nomem, nostack, pure),
-            );
-        }
-    }
-    x
-}
-
+chain!(second_chain, "imul {x}, {one}");
 #[cfg(target_arch = "aarch64")]
-fn add_chain(blocks: u64) -> u64 {
-    let mut x: u64 = 0;
-    let one: u64 = std::hint::black_box(1);
-    for _ in 0..blocks {
-        // SAFETY: register-only arithmetic on values we own; no memory,
-        // stack or control-flow effects.
-        unsafe {
-            std::arch::asm!(
-                ".rept 100",
-                "add {x}, {x}, {one}",
-                ".endr",
-                x = inout(reg) x,
-                one = in(reg) one,
-                options(nomem, nostack, pure),
-            );
-        }
-    }
-    x
-}
-
+chain!(add_chain, "add {x}, {x}, {one}");
 #[cfg(target_arch = "aarch64")]
-fn second_chain(blocks: u64) -> u64 {
-    let mut x: u64 = 0;
-    let one: u64 = std::hint::black_box(1);
-    for _ in 0..blocks {
-        // SAFETY: register-only arithmetic on values we own; no memory,
-        // stack or control-flow effects.
-        unsafe {
-            std::arch::asm!(
-                ".rept 100",
-                "eor {x}, {x}, {one}",
-                ".endr",
-                x = inout(reg) x,
-                one = in(reg) one,
-                options(nomem, nostack, pure),
-            );
-        }
-    }
-    x
-}
+chain!(second_chain, "eor {x}, {x}, {one}");
 
 /// Instructions per second of one wall-time trial of `chain`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
