@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::GpuUnavailable;
+use super::dispatch::Sha256dPieces;
+use super::hits::HitPipeline;
 
 /// The nonce-search shader (generated from `shaders/search.wgsl` by build.rs).
 const SEARCH_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/search.wgsl"));
@@ -22,7 +24,6 @@ pub const BATCH_ITEMS: usize = 1 << 15;
 /// Timestamps sit first in each readback buffer; hits follow.
 pub const HITS_OFFSET: u64 = 16;
 
-const HIT_BYTES: u64 = 4 * (1 + HIT_CAPACITY as u64);
 const HEADER_WORDS: u64 = 20;
 
 /// Launch geometry chosen per adapter.
@@ -51,25 +52,14 @@ impl Tuning {
     }
 }
 
-/// One of the two search submissions that can be in flight at once.
-pub struct SearchSlot {
-    pub job: wgpu::Buffer,
-    pub hits: wgpu::Buffer,
-    pub readback: wgpu::Buffer,
-    pub bind_group: wgpu::BindGroup,
-    /// Where the pass's two timestamps are resolved (with timestamp queries only).
-    pub resolve: Option<wgpu::Buffer>,
-    pub mapped: MapFlag,
-}
-
 /// Device-side state of the backend.
 pub struct Context {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub tuning: Tuning,
     pub max_groups_per_dim: u32,
-    pub search_pipeline: wgpu::ComputePipeline,
-    pub slots: [SearchSlot; 2],
+    /// The sha256d nonce search.
+    pub search: HitPipeline,
     /// Two timestamps per slot, when the adapter supports timestamp queries.
     pub timestamps: Option<wgpu::QuerySet>,
     /// Nanoseconds per timestamp tick.
@@ -189,59 +179,13 @@ impl Context {
             });
         let search_module = compile("search.wgsl", SEARCH_WGSL);
         let search_pipeline = pipeline(&search_pipeline_layout, &search_module, "search");
-        let slot = |i: usize| {
-            let job = buffer(
-                &device,
-                &format!("search job {i}"),
-                4 * JOB_WORDS as u64,
-                wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            );
-            let hits = buffer(
-                &device,
-                &format!("search hits {i}"),
-                HIT_BYTES,
-                wgpu::BufferUsages::STORAGE
-                    | wgpu::BufferUsages::COPY_SRC
-                    | wgpu::BufferUsages::COPY_DST,
-            );
-            let readback = buffer(
-                &device,
-                &format!("search readback {i}"),
-                HITS_OFFSET + HIT_BYTES,
-                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            );
-            let resolve = timestamps_supported.then(|| {
-                buffer(
-                    &device,
-                    &format!("search timestamps {i}"),
-                    HITS_OFFSET,
-                    wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                )
-            });
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("search"),
-                layout: &search_layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: job.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: hits.as_entire_binding(),
-                    },
-                ],
-            });
-            SearchSlot {
-                job,
-                hits,
-                readback,
-                bind_group,
-                resolve,
-                mapped: MapFlag::default(),
-            }
-        };
-        let slots = [slot(0), slot(1)];
+        let search = HitPipeline::new::<Sha256dPieces>(
+            &device,
+            search_pipeline,
+            &search_layout,
+            timestamps_supported,
+            &[],
+        );
         let timestamps = timestamps_supported.then(|| {
             device.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("search timestamps"),
@@ -319,8 +263,7 @@ impl Context {
             queue,
             tuning,
             max_groups_per_dim,
-            search_pipeline,
-            slots,
+            search,
             timestamps,
             timestamp_period,
             headers_pipeline,
@@ -340,11 +283,10 @@ impl Context {
         (x, groups.div_ceil(x))
     }
 
-    /// Asks for `buffer` to be mapped once the work already submitted is done.
     /// Writes a job, then submits one hit-list pass: clear the hit count,
     /// dispatch, copy the hit list into the readback and start mapping it.
     /// The search, DUCO-S1 and scrypt kernels all report this way.
-    pub fn submit_hit_pass(&self, pass: &HitPass<'_>) -> wgpu::SubmissionIndex {
+    pub fn submit_hit_pass(&self, pass: &HitPass<'_>) -> Submitted {
         // On the stack: this runs once per submission inside timed loops.
         let mut bytes = [0u8; 4 * MAX_JOB_WORDS];
         assert!(
@@ -391,9 +333,13 @@ impl Context {
         enc.copy_buffer_to_buffer(pass.hits, 0, pass.readback, hits_at, hit_bytes);
         let submission = self.queue.submit([enc.finish()]);
         self.request_map(pass.readback, hits_at + hit_bytes, pass.mapped);
-        submission
+        Submitted {
+            index: submission,
+            hits_at,
+        }
     }
 
+    /// Asks for `buffer` to be mapped once the work already submitted is done.
     pub fn request_map(&self, buffer: &wgpu::Buffer, size: u64, flag: &MapFlag) {
         flag.0.store(MAP_PENDING, Ordering::Release);
         let state = Arc::clone(&flag.0);
@@ -426,8 +372,15 @@ impl Context {
     }
 }
 
+/// What [`Context::submit_hit_pass`] submitted.
+pub struct Submitted {
+    pub index: wgpu::SubmissionIndex,
+    /// Where the hit list starts in the readback: after the timestamps, if any.
+    pub hits_at: u64,
+}
+
 /// Most job words any hit-list kernel takes.
-const MAX_JOB_WORDS: usize = 128;
+pub const MAX_JOB_WORDS: usize = 128;
 
 /// One hit-list submission (see [`Context::submit_hit_pass`]).
 pub struct HitPass<'a> {

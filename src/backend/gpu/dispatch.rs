@@ -1,68 +1,18 @@
-//! Running work on the device: adaptive submission sizing, two search
-//! submissions in flight, readback, and the CPU re-check of every hit.
+//! The sha256d nonce search's part of the hit-list search (job words and
+//! the CPU re-check), and the header and Merkle batch kernels.
 
-use std::collections::VecDeque;
 use std::ops::Range;
-use std::time::{Duration, Instant};
 
-use super::context::{
-    BATCH_ITEMS, Context, HIT_CAPACITY, HITS_OFFSET, HitPass, JOB_WORDS, PassTimestamps,
-};
+use super::context::{BATCH_ITEMS, Context, HIT_CAPACITY, JOB_WORDS, MAX_JOB_WORDS};
+use super::hits::{HitKernel, HitSearch, JobShape, Recheck, Sizer, TARGET_SUBMISSION, gpu_err};
 use super::{DispatchStats, TimingSource};
 use crate::backend::BackendError;
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{self, Prepared, SearchOutcome};
 use crate::kernel::sha256::{self, K};
 
-/// How long one search submission should keep the device busy: long enough
-/// that launch and readback costs vanish, short enough to stop promptly.
-pub const TARGET_SUBMISSION: Duration = Duration::from_millis(30);
-/// Nonces in the first submission, before anything has been measured.
-const FIRST_SUBMISSION: u64 = 1 << 18;
 /// Keeps `invocation * nonces_per_invocation` inside u32 in the shader.
 const MAX_SUBMISSION: u64 = 1 << 31;
-
-/// Picks how many nonces go into the next submission from the rate the
-/// previous ones achieved.
-#[derive(Clone, Debug)]
-pub struct Sizer {
-    target: Duration,
-    size: u64,
-    granule: u64,
-    max: u64,
-}
-
-impl Sizer {
-    /// `granule`: nonces one workgroup covers; sizes stay multiples of it.
-    pub fn new(target: Duration, granule: u64, max: u64) -> Sizer {
-        let granule = granule.max(1);
-        Sizer {
-            target,
-            size: FIRST_SUBMISSION.clamp(granule, max.max(granule)),
-            granule,
-            max: max.max(granule),
-        }
-    }
-
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    /// Records that `nonces` took `elapsed` on the device.
-    pub fn observe(&mut self, nonces: u64, elapsed: Duration) {
-        // A short tail of a range says little about the rate at full size.
-        if nonces < self.size / 2 {
-            return;
-        }
-        let secs = elapsed.as_secs_f64().max(1e-6);
-        let ideal = nonces as f64 * self.target.as_secs_f64() / secs;
-        // At most a factor of four per step: one noisy sample cannot swing it far.
-        let lo = (self.size / 4) as f64;
-        let hi = (self.size.saturating_mul(4)) as f64;
-        let next = ideal.clamp(lo, hi) as u64;
-        self.size = (next / self.granule * self.granule).clamp(self.granule, self.max);
-    }
-}
 
 /// The search job words the shader reads (layout in `shaders/search.wgsl`).
 pub fn job_words(p: &Prepared, first: u32, count: u32, per_invocation: u32) -> [u32; JOB_WORDS] {
@@ -89,53 +39,87 @@ pub fn job_words(p: &Prepared, first: u32, count: u32, per_invocation: u32) -> [
     w
 }
 
-/// A search submission whose results are not read yet.
-struct Flight {
-    slot: usize,
-    range: Range<u64>,
-    submission: wgpu::SubmissionIndex,
-    submitted: Instant,
+/// One sha256d search call as a [`HitKernel`].
+pub(super) struct Sha256dPieces<'a> {
+    pub p: &'a Prepared,
+    pub per_invocation: u32,
+    pub workgroup_size: u32,
+}
+
+impl HitKernel for Sha256dPieces<'_> {
+    const NAME: &'static str = "search";
+    const JOB_WORDS: usize = JOB_WORDS;
+    const CAPACITY: u32 = HIT_CAPACITY;
+
+    fn job(&self, piece: &Range<u64>, words: &mut [u32; MAX_JOB_WORDS]) -> JobShape {
+        // Pieces lie inside the nonce space, which `check_range` keeps within u32.
+        let count = (piece.end - piece.start) as u32;
+        let job = job_words(self.p, piece.start as u32, count, self.per_invocation);
+        words[..JOB_WORDS].copy_from_slice(&job);
+        JobShape {
+            words: JOB_WORDS,
+            workgroups: count
+                .div_ceil(self.per_invocation)
+                .div_ceil(self.workgroup_size),
+        }
+    }
+
+    /// The shader lists the nonce itself.
+    fn decode(&self, _: &Range<u64>, word: u32) -> u64 {
+        u64::from(word)
+    }
+
+    /// The shader tests only the hash's top word, so a candidate that passes
+    /// it and still misses the full target is expected.
+    fn recheck(&self, nonce: u64) -> Recheck {
+        let hash = self.p.full_hash(nonce as u32);
+        if self.p.target.is_met_by(&hash) {
+            Recheck::Hit
+        } else if top_word(&hash) <= self.p.target_top {
+            Recheck::Miss
+        } else {
+            Recheck::Wrong
+        }
+    }
+}
+
+/// The hash's most significant 32 bits, read the way the target's are.
+fn top_word(hash: &[u8; 32]) -> u32 {
+    u32::from_le_bytes(hash[28..32].try_into().expect("4 bytes"))
 }
 
 /// The context plus what changes between calls.
 pub struct Engine {
     pub ctx: Context,
-    pub sizer: Sizer,
-    pub stats: DispatchStats,
+    search: HitSearch,
     /// Reused upload buffer for batch kernels.
     staging: Vec<u8>,
-    /// Pieces of the range still to submit, each with the largest submission it allows.
-    todo: VecDeque<(Range<u64>, u64)>,
-    /// Submitted search pieces, oldest first (at most one per slot).
-    flying: VecDeque<Flight>,
-}
-
-fn gpu_err(what: impl std::fmt::Display) -> BackendError {
-    BackendError::Gpu(what.to_string())
 }
 
 impl Engine {
     pub fn new(ctx: Context) -> Engine {
         let t = ctx.tuning;
         let granule = u64::from(t.workgroup_size) * u64::from(t.nonces_per_invocation);
-        let timing = if ctx.timestamps.is_some() {
-            TimingSource::TimestampQuery
-        } else {
-            TimingSource::WallClock
-        };
         Engine {
-            sizer: Sizer::new(TARGET_SUBMISSION, granule, MAX_SUBMISSION),
-            stats: DispatchStats {
-                timing,
-                submission_nonces: 0,
-                last_submission_secs: 0.0,
-                submissions: 0,
-                overflows: 0,
-            },
+            search: HitSearch::new(Sizer::new(TARGET_SUBMISSION, granule, MAX_SUBMISSION)),
             staging: Vec::with_capacity(HEADER_LEN * BATCH_ITEMS),
-            todo: VecDeque::with_capacity(4),
-            flying: VecDeque::with_capacity(2),
             ctx,
+        }
+    }
+
+    /// Adaptive dispatch state after the latest search.
+    pub fn stats(&self) -> DispatchStats {
+        let s = self.search.stats();
+        DispatchStats {
+            timing: if self.ctx.timestamps.is_some() {
+                TimingSource::TimestampQuery
+            } else {
+                TimingSource::WallClock
+            },
+            submission_nonces: s.last_len,
+            last_submission_secs: s.last_time.as_secs_f64(),
+            submissions: s.submissions,
+            overflows: s.overflows,
         }
     }
 
@@ -147,122 +131,17 @@ impl Engine {
     ) -> Result<SearchOutcome, BackendError> {
         search::check_range(&range).map_err(gpu_err)?;
         let hashed = range.end - range.start;
-        // Queues kept from call to call so they do not allocate again.
-        let mut todo = std::mem::take(&mut self.todo);
-        let mut flying = std::mem::take(&mut self.flying);
-        todo.clear();
-        flying.clear();
-        if hashed > 0 {
-            todo.push_back((range, u64::MAX));
-        }
-        let result = self.search_loop(p, &mut todo, &mut flying);
-        self.todo = todo;
-        self.flying = flying;
-        let mut hits = result?;
-        hits.sort_unstable();
-        hits.dedup();
+        let kernel = Sha256dPieces {
+            p,
+            per_invocation: self.ctx.tuning.nonces_per_invocation,
+            workgroup_size: self.ctx.tuning.workgroup_size,
+        };
+        let hits = self
+            .search
+            .run(&self.ctx, &self.ctx.search, &kernel, range)?;
+        // Every hit lies in the range, which `check_range` keeps within u32.
+        let hits = hits.into_iter().map(|n| n as u32).collect();
         Ok(SearchOutcome { hits, hashed })
-    }
-
-    fn search_loop(
-        &mut self,
-        p: &Prepared,
-        todo: &mut VecDeque<(Range<u64>, u64)>,
-        flying: &mut VecDeque<Flight>,
-    ) -> Result<Vec<u32>, BackendError> {
-        let mut free = [0usize, 1];
-        let mut n_free = free.len();
-        let mut hits = Vec::new();
-        let mut last_done: Option<Instant> = None;
-        loop {
-            while n_free > 0 {
-                let Some(piece) = next_piece(todo, self.sizer.size()) else {
-                    break;
-                };
-                n_free -= 1;
-                flying.push_back(self.submit(p, free[n_free], piece));
-            }
-            let Some(f) = flying.pop_front() else {
-                break;
-            };
-            let slot = &self.ctx.slots[f.slot];
-            self.ctx
-                .wait_mapped(&slot.mapped, f.submission)
-                .map_err(gpu_err)?;
-            let done = Instant::now();
-            let (count, gpu_time) = {
-                let view = slot.readback.get_mapped_range(..).map_err(gpu_err)?;
-                let word = |i: usize| {
-                    let at = HITS_OFFSET as usize + 4 * i;
-                    u32::from_le_bytes(view[at..at + 4].try_into().expect("4 bytes"))
-                };
-                let count = word(0);
-                // An overflowed piece is redone below; its partial list is dropped.
-                let listed = if count > HIT_CAPACITY { 0 } else { count };
-                for i in 0..listed as usize {
-                    let nonce = word(1 + i);
-                    // The range test guards against a wrong shader; the
-                    // re-check is what makes a candidate a hit.
-                    if f.range.contains(&u64::from(nonce)) && p.check(nonce) {
-                        hits.push(nonce);
-                    }
-                }
-                let gpu_time = self.ctx.timestamps.as_ref().map(|_| {
-                    let t = |at: usize| u64::from_le_bytes(view[at..at + 8].try_into().expect("8"));
-                    let ticks = t(8).saturating_sub(t(0));
-                    Duration::from_nanos((ticks as f64 * self.ctx.timestamp_period) as u64)
-                });
-                (count, gpu_time)
-            };
-            slot.readback.unmap();
-            free[n_free] = f.slot;
-            n_free += 1;
-            // Without timestamps: from when the device could start this
-            // submission (its own submit, or the previous one finishing).
-            let started = last_done.map_or(f.submitted, |d| d.max(f.submitted));
-            let elapsed = gpu_time.unwrap_or(done - started);
-            last_done = Some(done);
-            let len = f.range.end - f.range.start;
-            if count > HIT_CAPACITY {
-                // Not all candidates fit: redo in pieces that cannot overflow.
-                self.stats.overflows += 1;
-                todo.push_front((f.range, u64::from(HIT_CAPACITY)));
-            }
-            self.sizer.observe(len, elapsed);
-            self.stats.submissions += 1;
-            self.stats.last_submission_secs = elapsed.as_secs_f64();
-            self.stats.submission_nonces = len;
-        }
-        Ok(hits)
-    }
-
-    fn submit(&self, p: &Prepared, slot_index: usize, piece: Range<u64>) -> Flight {
-        let ctx = &self.ctx;
-        let slot = &ctx.slots[slot_index];
-        let count = (piece.end - piece.start) as u32;
-        let per = ctx.tuning.nonces_per_invocation;
-        let words = job_words(p, piece.start as u32, count, per);
-        let submission = ctx.submit_hit_pass(&HitPass {
-            label: "search",
-            pipeline: &ctx.search_pipeline,
-            bind_group: &slot.bind_group,
-            job: &slot.job,
-            job_words: &words,
-            hits: &slot.hits,
-            readback: &slot.readback,
-            mapped: &slot.mapped,
-            workgroups: count.div_ceil(per).div_ceil(ctx.tuning.workgroup_size),
-            timestamps: slot.resolve.as_ref().map(|resolve| PassTimestamps {
-                first_query: 2 * slot_index as u32,
-                resolve,
-            }),
-        });
-        Flight {
-            slot: slot_index,
-            range: piece,
-            submission,
-            submitted: Instant::now(),
-        }
     }
 
     /// sha256d of each header into `out`.
@@ -301,16 +180,6 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// Splits the next submission off the front of `todo`.
-pub(super) fn next_piece(todo: &mut VecDeque<(Range<u64>, u64)>, size: u64) -> Option<Range<u64>> {
-    let (range, max) = todo.pop_front()?;
-    let end = range.start + (range.end - range.start).min(size).min(max);
-    if end < range.end {
-        todo.push_front((end..range.end, max));
-    }
-    Some(range.start..end)
 }
 
 fn check_len(input: usize, out: usize, per_output: usize) -> Result<(), BackendError> {
@@ -386,40 +255,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizer_converges_on_the_target_time() {
-        let mut s = Sizer::new(Duration::from_millis(30), 1024, MAX_SUBMISSION);
-        // A device doing 100 million nonces per second wants 3 million per 30 ms.
-        for _ in 0..10 {
-            let n = s.size();
-            s.observe(n, Duration::from_secs_f64(n as f64 / 100e6));
+    fn recheck_tells_wrong_reports_from_partial_misses() {
+        let job = search::SearchJob {
+            header: std::array::from_fn(|i| (i * 7 + 1) as u8),
+            target: crate::kernel::header::Target::MAX,
+        };
+        let p = Prepared::new(&job);
+        let nonce = 7u32;
+        let hash = p.full_hash(nonce);
+        let top = top_word(&hash);
+        assert_eq!(top, crate::kernel::header::Target(hash).top_word());
+        let with_target = |t: [u8; 32]| {
+            Prepared::new(&search::SearchJob {
+                header: job.header,
+                target: crate::kernel::header::Target(t),
+            })
+        };
+        let kernel = |p: &Prepared| {
+            Sha256dPieces {
+                p,
+                per_invocation: 1,
+                workgroup_size: 1,
+            }
+            .recheck(u64::from(nonce))
+        };
+        // The target is the hash itself: met.
+        assert_eq!(kernel(&with_target(hash)), Recheck::Hit);
+        // Same top word, lower below it: the shader's test passes, the full one fails.
+        let mut below = hash;
+        below[..28].fill(0);
+        if below != hash {
+            assert_eq!(kernel(&with_target(below)), Recheck::Miss);
         }
-        let want = 3_000_000.0;
-        assert!((s.size() as f64 - want).abs() < want * 0.01, "{}", s.size());
-        assert_eq!(s.size() % 1024, 0);
-    }
-
-    #[test]
-    fn sizer_ignores_short_tails_and_limits_steps() {
-        let mut s = Sizer::new(Duration::from_millis(30), 64, MAX_SUBMISSION);
-        let start = s.size();
-        s.observe(start / 4, Duration::from_nanos(1));
-        assert_eq!(s.size(), start);
-        s.observe(start, Duration::from_nanos(1));
-        assert_eq!(s.size(), start * 4);
-        s.observe(s.size(), Duration::from_secs(100));
-        assert_eq!(s.size(), start);
-    }
-
-    #[test]
-    fn pieces_cover_the_range_in_order() {
-        let mut todo = VecDeque::from([((1u64 << 32) - 1000..1u64 << 32, u64::MAX)]);
-        let mut next = (1u64 << 32) - 1000;
-        while let Some(p) = next_piece(&mut todo, 300) {
-            assert_eq!(p.start, next);
-            assert!(p.end - p.start <= 300);
-            next = p.end;
+        // A lower top word: the shader should never have listed it.
+        if top > 0 {
+            let mut lower = [0xff; 32];
+            lower[28..32].copy_from_slice(&(top - 1).to_le_bytes());
+            assert_eq!(kernel(&with_target(lower)), Recheck::Wrong);
         }
-        assert_eq!(next, 1 << 32);
     }
 
     #[test]

@@ -14,13 +14,13 @@
 //! `shaders/duco_s1.wgsl`). Every n the device reports is re-checked on the
 //! CPU; one that fails is a device error.
 
-use std::collections::VecDeque;
 use std::ops::Range;
-use std::time::Instant;
 
 use super::GpuUnavailable;
-use super::context::{Context, HitPass, MapFlag, Tuning};
-use super::dispatch::{Sizer, TARGET_SUBMISSION};
+use super::context::{Context, MAX_JOB_WORDS, Tuning, storage_entry};
+use super::hits::{
+    HitKernel, HitPipeline, HitSearch, JobShape, Recheck, Sizer, TARGET_SUBMISSION, gpu_err,
+};
 use crate::backend::BackendError;
 use crate::kernel::duco::{DucoOutcome, ONE_BLOCK_DIGITS, PREFIX_LEN, Prepared, digit_count};
 
@@ -34,15 +34,10 @@ const BLOCK2_AT: usize = 40;
 /// n one submission can report. A job has at most one solution, so only
 /// the tests' report-everything mode comes near it.
 pub const DUCO_HIT_CAPACITY: u32 = 1023;
-const HIT_BYTES: u64 = 4 * (1 + DUCO_HIT_CAPACITY as u64);
 /// The most digits of low: 10^9 is the largest power of ten below 2^32.
 const MAX_LOW_DIGITS: usize = 9;
 /// Keeps `invocation * per_invocation` and the piece length inside u32.
 const MAX_SUBMISSION: u64 = 1 << 31;
-
-fn gpu_err(what: impl std::fmt::Display) -> BackendError {
-    BackendError::Gpu(what.to_string())
-}
 
 /// How many trailing digits of a D-digit n the device prints: all of them
 /// up to nine, else as many as leave a multiple of four leading digits, so
@@ -127,13 +122,13 @@ fn be_word(b: &[u8]) -> u32 {
 
 /// The job buffer for one piece (layout in `shaders/duco_s1.wgsl`).
 fn job_words(
+    w: &mut [u32; JOB_WORDS],
     p: &Prepared,
     l: &Layout,
     count: u32,
     per_invocation: u32,
     report_all: bool,
-) -> [u32; JOB_WORDS] {
-    let mut w = [0u32; JOB_WORDS];
+) {
     w[..10].copy_from_slice(&p.prefix_words);
     w[10..15].copy_from_slice(&p.state10);
     w[15..20].copy_from_slice(&p.expected);
@@ -151,37 +146,64 @@ fn job_words(
     if let Some(b2) = &l.block2 {
         w[BLOCK2_AT..BLOCK2_AT + 80].copy_from_slice(b2);
     }
-    w
 }
 
-/// One of the two submissions that can be in flight.
-struct Slot {
-    job: wgpu::Buffer,
-    hits: wgpu::Buffer,
-    readback: wgpu::Buffer,
-    bind_group: wgpu::BindGroup,
-    mapped: MapFlag,
+/// One DUCO-S1 call as a [`HitKernel`].
+struct DucoPieces<'a> {
+    p: &'a Prepared,
+    tuning: Tuning,
+    /// The shader lists every n, not only solutions: the tests' way to
+    /// overflow the list, in which every n is a correct report.
+    report_all: bool,
 }
 
-/// A submitted piece whose results are not read yet.
-struct Flight {
-    slot: usize,
-    range: Range<u64>,
-    submitted: Instant,
-    submission: wgpu::SubmissionIndex,
+impl HitKernel for DucoPieces<'_> {
+    const NAME: &'static str = "duco";
+    const JOB_WORDS: usize = JOB_WORDS;
+    const CAPACITY: u32 = DUCO_HIT_CAPACITY;
+
+    fn piece_end(&self, start: u64) -> u64 {
+        segment_end(start)
+    }
+
+    fn job(&self, piece: &Range<u64>, words: &mut [u32; MAX_JOB_WORDS]) -> JobShape {
+        // The sizer's maximum keeps pieces inside u32.
+        let count = (piece.end - piece.start) as u32;
+        let per = self.tuning.nonces_per_invocation;
+        let words = (&mut words[..JOB_WORDS]).try_into().expect("JOB_WORDS");
+        job_words(
+            words,
+            self.p,
+            &Layout::new(piece.start),
+            count,
+            per,
+            self.report_all,
+        );
+        JobShape {
+            words: JOB_WORDS,
+            workgroups: count.div_ceil(per).div_ceil(self.tuning.workgroup_size),
+        }
+    }
+
+    /// The shader lists offsets into the piece, which fit its u32 words.
+    fn decode(&self, piece: &Range<u64>, word: u32) -> u64 {
+        piece.start.saturating_add(u64::from(word))
+    }
+
+    fn recheck(&self, n: u64) -> Recheck {
+        if self.report_all || self.p.check(n) {
+            Recheck::Hit
+        } else {
+            Recheck::Wrong
+        }
+    }
 }
 
 /// The DUCO-S1 pipeline and its buffers, built once when the backend opens,
 /// and the submission size learnt so far.
 pub struct DucoContext {
-    pipeline: wgpu::ComputePipeline,
-    slots: [Slot; 2],
-    sizer: Sizer,
-    /// Pieces redone because more n were reported than fit.
-    overflows: u64,
-    /// Kept from call to call so searching allocates only the hit list.
-    todo: VecDeque<(Range<u64>, u64)>,
-    flying: VecDeque<Flight>,
+    pipe: HitPipeline,
+    search: HitSearch,
 }
 
 impl DucoContext {
@@ -201,19 +223,9 @@ impl DucoContext {
     fn build(ctx: &Context) -> DucoContext {
         let device = &ctx.device;
         let tuning: Tuning = ctx.tuning;
-        let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
-            binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Storage { read_only },
-                has_dynamic_offset: false,
-                min_binding_size: None,
-            },
-            count: None,
-        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("duco"),
-            entries: &[storage(0, true), storage(1, false)],
+            entries: &[storage_entry(0, true), storage_entry(1, false)],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("duco"),
@@ -236,61 +248,10 @@ impl DucoContext {
             },
             cache: None,
         });
-        let buffer = |label: String, size: u64, usage: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(&label),
-                size,
-                usage,
-                mapped_at_creation: false,
-            })
-        };
-        let slot = |i: usize| {
-            use wgpu::BufferUsages as U;
-            let job = buffer(
-                format!("duco job {i}"),
-                4 * JOB_WORDS as u64,
-                U::STORAGE | U::COPY_DST,
-            );
-            let hits = buffer(
-                format!("duco hits {i}"),
-                HIT_BYTES,
-                U::STORAGE | U::COPY_SRC | U::COPY_DST,
-            );
-            let readback = buffer(
-                format!("duco readback {i}"),
-                HIT_BYTES,
-                U::MAP_READ | U::COPY_DST,
-            );
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("duco"),
-                layout: &layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: job.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: hits.as_entire_binding(),
-                    },
-                ],
-            });
-            Slot {
-                job,
-                hits,
-                readback,
-                bind_group,
-                mapped: MapFlag::default(),
-            }
-        };
         let granule = u64::from(tuning.workgroup_size) * u64::from(tuning.nonces_per_invocation);
         DucoContext {
-            pipeline,
-            slots: [slot(0), slot(1)],
-            sizer: Sizer::new(TARGET_SUBMISSION, granule, MAX_SUBMISSION),
-            overflows: 0,
-            todo: VecDeque::with_capacity(4),
-            flying: VecDeque::with_capacity(2),
+            pipe: HitPipeline::new::<DucoPieces>(device, pipeline, &layout, false, &[]),
+            search: HitSearch::new(Sizer::new(TARGET_SUBMISSION, granule, MAX_SUBMISSION)),
         }
     }
 
@@ -305,11 +266,6 @@ impl DucoContext {
         p.job.check_range(&range).map_err(gpu_err)?;
         let hashed = range.end - range.start;
         let hits = self.candidates(ctx, p, range, false)?;
-        if let Some(bad) = hits.iter().find(|&&n| !p.check(n)) {
-            return Err(gpu_err(format!(
-                "the device reported n = {bad}, which does not solve the job"
-            )));
-        }
         Ok(DucoOutcome { hits, hashed })
     }
 
@@ -322,142 +278,13 @@ impl DucoContext {
         range: Range<u64>,
         report_all: bool,
     ) -> Result<Vec<u64>, BackendError> {
-        let mut todo = std::mem::take(&mut self.todo);
-        let mut flying = std::mem::take(&mut self.flying);
-        todo.clear();
-        flying.clear();
-        if range.start < range.end {
-            todo.push_back((range, u64::MAX));
-        }
-        let found = self.run(ctx, p, report_all, &mut todo, &mut flying);
-        // After an error the other slot may still be in flight: let it land
-        // and unmap it, so the next call can map it again.
-        for f in flying.drain(..) {
-            let slot = &self.slots[f.slot];
-            if ctx.wait_mapped(&slot.mapped, f.submission).is_ok() {
-                slot.readback.unmap();
-            }
-        }
-        self.todo = todo;
-        self.flying = flying;
-        let mut hits = found?;
-        hits.sort_unstable();
-        hits.dedup();
-        Ok(hits)
+        let kernel = DucoPieces {
+            p,
+            tuning: ctx.tuning,
+            report_all,
+        };
+        self.search.run(ctx, &self.pipe, &kernel, range)
     }
-
-    fn run(
-        &mut self,
-        ctx: &Context,
-        p: &Prepared,
-        report_all: bool,
-        todo: &mut VecDeque<(Range<u64>, u64)>,
-        flying: &mut VecDeque<Flight>,
-    ) -> Result<Vec<u64>, BackendError> {
-        let mut free = [0usize, 1];
-        let mut n_free = free.len();
-        let mut hits = Vec::new();
-        let mut last_done: Option<Instant> = None;
-        loop {
-            while n_free > 0 {
-                let Some(piece) = next_piece(todo, self.sizer.size()) else {
-                    break;
-                };
-                n_free -= 1;
-                flying.push_back(self.submit(ctx, p, free[n_free], piece, report_all));
-            }
-            let Some(f) = flying.pop_front() else {
-                break;
-            };
-            let slot = &self.slots[f.slot];
-            ctx.wait_mapped(&slot.mapped, f.submission)
-                .map_err(gpu_err)?;
-            let done = Instant::now();
-            let len = f.range.end - f.range.start;
-            let (count, bad) = {
-                let view = slot.readback.get_mapped_range(..).map_err(gpu_err)?;
-                let word = |i: usize| {
-                    u32::from_le_bytes(view[4 * i..4 * i + 4].try_into().expect("4 bytes"))
-                };
-                let count = word(0);
-                let listed = if count > DUCO_HIT_CAPACITY { 0 } else { count };
-                let offsets = (1..=listed as usize).map(|i| u64::from(word(i)));
-                let mut bad = None;
-                for offset in offsets {
-                    if offset < len {
-                        hits.push(f.range.start + offset);
-                    } else {
-                        bad = Some(offset);
-                    }
-                }
-                (count, bad)
-            };
-            slot.readback.unmap();
-            if let Some(offset) = bad {
-                return Err(gpu_err(format!(
-                    "the device reported offset {offset} in a piece of {len}"
-                )));
-            }
-            free[n_free] = f.slot;
-            n_free += 1;
-            if count > DUCO_HIT_CAPACITY {
-                // Pieces no longer than the capacity cannot overflow: each n
-                // is reported at most once.
-                self.overflows += 1;
-                todo.push_front((f.range.clone(), u64::from(DUCO_HIT_CAPACITY)));
-            }
-            // From when the device could start this piece: its own submit or
-            // the end of the one before.
-            let started = last_done.map_or(f.submitted, |d| d.max(f.submitted));
-            last_done = Some(done);
-            self.sizer.observe(len, done - started);
-        }
-        Ok(hits)
-    }
-
-    fn submit(
-        &self,
-        ctx: &Context,
-        p: &Prepared,
-        slot_index: usize,
-        piece: Range<u64>,
-        report_all: bool,
-    ) -> Flight {
-        let slot = &self.slots[slot_index];
-        let count = (piece.end - piece.start) as u32;
-        let per = ctx.tuning.nonces_per_invocation;
-        let words = job_words(p, &Layout::new(piece.start), count, per, report_all);
-        let submission = ctx.submit_hit_pass(&HitPass {
-            label: "duco",
-            pipeline: &self.pipeline,
-            bind_group: &slot.bind_group,
-            job: &slot.job,
-            job_words: &words,
-            hits: &slot.hits,
-            readback: &slot.readback,
-            mapped: &slot.mapped,
-            workgroups: count.div_ceil(per).div_ceil(ctx.tuning.workgroup_size),
-            timestamps: None,
-        });
-        Flight {
-            slot: slot_index,
-            range: piece,
-            submitted: Instant::now(),
-            submission,
-        }
-    }
-}
-
-/// Splits the next submission off the front of `todo`: at most `size` n,
-/// the piece's own limit, and never past the end of a template's segment.
-fn next_piece(todo: &mut VecDeque<(Range<u64>, u64)>, size: u64) -> Option<Range<u64>> {
-    let (range, max) = todo.pop_front()?;
-    let room = segment_end(range.start) - range.start;
-    let end = range.start + (range.end - range.start).min(size).min(max).min(room);
-    if end < range.end {
-        todo.push_front((end..range.end, max));
-    }
-    Some(range.start..end)
 }
 
 #[cfg(test)]
@@ -543,9 +370,9 @@ mod tests {
         assert_eq!(segment_end(999_999_999), 1_000_000_000);
         assert_eq!(segment_end(1_000_000_000), 1_001_000_000);
         assert_eq!(segment_end(u64::MAX - 5), u64::MAX);
-        let mut todo = VecDeque::from([(999_990u64..1_000_010, u64::MAX)]);
+        let mut todo = std::collections::VecDeque::from([(999_990u64..1_000_010, u64::MAX)]);
         let mut pieces = Vec::new();
-        while let Some(p) = next_piece(&mut todo, 1 << 20) {
+        while let Some(p) = super::super::hits::next_piece(&mut todo, 1 << 20, segment_end) {
             pieces.push(p);
         }
         assert_eq!(pieces, vec![999_990..1_000_000, 1_000_000..1_000_010]);
@@ -608,12 +435,12 @@ mod tests {
             95_000u64..105_000,
             999_999_999_999_999_000..1_000_000_000_000_001_500,
         ] {
-            let before = duco.overflows;
+            let before = duco.search.stats().overflows;
             let all = duco
                 .candidates(&engine.ctx, &p, range.clone(), true)
                 .unwrap();
             assert_eq!(all, range.clone().collect::<Vec<_>>());
-            assert!(duco.overflows > before);
+            assert!(duco.search.stats().overflows > before);
         }
         // The ordinary search still finds the job's answer afterwards.
         let out = duco.search(&engine.ctx, &p, 0..1000).unwrap();

@@ -9,13 +9,14 @@
 mod context;
 mod dispatch;
 mod duco;
+mod hits;
 mod scrypt;
 
 use std::ops::Range;
 use std::sync::Mutex;
 
 pub use context::{HIT_CAPACITY, Tuning};
-pub use dispatch::TARGET_SUBMISSION;
+pub use hits::TARGET_SUBMISSION;
 pub use scrypt::{MAX_SCRYPT_LANES, SCRYPT_HIT_CAPACITY, ScryptGpuPlan};
 /// The wgpu this backend is built on, for callers that pick an adapter themselves.
 pub use wgpu;
@@ -182,12 +183,12 @@ impl GpuBackend {
 
     /// Adaptive dispatch state after the latest search.
     pub fn dispatch_stats(&self) -> DispatchStats {
-        self.lock().stats
+        self.lock().stats()
     }
 
     /// How search submissions are timed on this adapter.
     pub fn timing(&self) -> TimingSource {
-        self.lock().stats.timing
+        self.lock().stats().timing
     }
 
     /// Every nonce in `range` whose Litecoin scrypt hash meets `job`'s

@@ -5,13 +5,12 @@
 //! choice is made once, when the backend opens, and kept as a
 //! [`ScryptGpuPlan`] for reports.
 
-use std::collections::VecDeque;
 use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::GpuUnavailable;
-use super::context::{Context, HitPass, MapFlag, buffer, storage_entry};
-use super::dispatch::{Sizer, next_piece};
+use super::context::{Context, MAX_JOB_WORDS, buffer, storage_entry};
+use super::hits::{HitKernel, HitPipeline, HitSearch, JobShape, Recheck, Sizer, gpu_err};
 use crate::backend::BackendError;
 use crate::kernel::scrypt::{LITECOIN_LANE_BYTES, ScryptJob};
 use crate::kernel::search::{SearchOutcome, check_range};
@@ -38,7 +37,6 @@ const TARGET_SUBMISSION: Duration = Duration::from_millis(200);
 const GRANULE: u64 = 4 * WORKGROUP_SIZE as u64;
 /// Words in the job buffer (layout in `shaders/scrypt.wgsl`).
 const JOB_WORDS: usize = 40;
-const HIT_BYTES: u64 = 4 * (1 + SCRYPT_HIT_CAPACITY as u64);
 
 /// How the scratchpad was sized on this device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -84,25 +82,13 @@ impl ScryptGpuPlan {
     }
 }
 
-/// The scrypt pipeline and its buffers, built once with the backend.
+/// The scrypt pipeline and its buffers, built once with the backend. Both
+/// slots share the one scratchpad: the device runs the two submissions one
+/// after the other, and the second is queued while the host reads the first.
 pub struct ScryptGpu {
     plan: ScryptGpuPlan,
-    pipeline: wgpu::ComputePipeline,
-    job: wgpu::Buffer,
-    hits: wgpu::Buffer,
-    readback: wgpu::Buffer,
-    mapped: MapFlag,
-    bind_group: wgpu::BindGroup,
-    sizer: Sizer,
-    /// Pieces still to run, each with the largest submission it allows;
-    /// kept between calls so a search allocates nothing of ours.
-    todo: VecDeque<(Range<u64>, u64)>,
-    /// Submissions whose hits overflowed the list and were redone.
-    overflows: u64,
-}
-
-fn gpu_err(what: impl std::fmt::Display) -> BackendError {
-    BackendError::Gpu(what.to_string())
+    pipe: HitPipeline,
+    search: HitSearch,
 }
 
 /// The job words the shader reads, less the per-piece nonce range.
@@ -120,6 +106,45 @@ fn job_words(job: &ScryptJob, plan: &ScryptGpuPlan) -> [u32; JOB_WORDS] {
     w[37] = SCRYPT_HIT_CAPACITY;
     w[38] = plan.lanes;
     w
+}
+
+/// One scrypt call as a [`HitKernel`].
+struct ScryptPieces<'a> {
+    /// Everything but the piece's first nonce and count.
+    words: [u32; JOB_WORDS],
+    job: &'a ScryptJob,
+}
+
+impl HitKernel for ScryptPieces<'_> {
+    const NAME: &'static str = "scrypt";
+    const JOB_WORDS: usize = JOB_WORDS;
+    const CAPACITY: u32 = SCRYPT_HIT_CAPACITY;
+
+    fn job(&self, piece: &Range<u64>, words: &mut [u32; MAX_JOB_WORDS]) -> JobShape {
+        // Pieces lie inside the nonce space and the plan's lanes, so in u32.
+        let count = (piece.end - piece.start) as u32;
+        words[..JOB_WORDS].copy_from_slice(&self.words);
+        words[35] = piece.start as u32;
+        words[36] = count;
+        JobShape {
+            words: JOB_WORDS,
+            workgroups: count.div_ceil(WORKGROUP_SIZE),
+        }
+    }
+
+    /// The shader lists the nonce itself.
+    fn decode(&self, _: &Range<u64>, word: u32) -> u64 {
+        u64::from(word)
+    }
+
+    /// The shader compares the whole hash, so a failed re-check is a wrong answer.
+    fn recheck(&self, nonce: u64) -> Recheck {
+        if self.job.check(nonce as u32) {
+            Recheck::Hit
+        } else {
+            Recheck::Wrong
+        }
+    }
 }
 
 impl ScryptGpu {
@@ -175,61 +200,24 @@ impl ScryptGpu {
             },
             cache: None,
         });
-        let job = buffer(
-            device,
-            "scrypt job",
-            4 * JOB_WORDS as u64,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        );
-        let hits = buffer(
-            device,
-            "scrypt hits",
-            HIT_BYTES,
-            wgpu::BufferUsages::STORAGE
-                | wgpu::BufferUsages::COPY_SRC
-                | wgpu::BufferUsages::COPY_DST,
-        );
-        let readback = buffer(
-            device,
-            "scrypt readback",
-            HIT_BYTES,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        );
         let pad = buffer(
             device,
             "scrypt scratchpad",
             plan.scratchpad_bytes(),
             wgpu::BufferUsages::STORAGE,
         );
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("scrypt"),
-            layout: &layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: job.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: hits.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: pad.as_entire_binding(),
-                },
-            ],
-        });
+        let shared = [wgpu::BindGroupEntry {
+            binding: 2,
+            resource: pad.as_entire_binding(),
+        }];
         ScryptGpu {
             plan,
-            pipeline,
-            job,
-            hits,
-            readback,
-            mapped: MapFlag::default(),
-            bind_group,
-            sizer: Sizer::new(TARGET_SUBMISSION, GRANULE, u64::from(plan.lanes)),
-            todo: VecDeque::with_capacity(4),
-            overflows: 0,
+            pipe: HitPipeline::new::<ScryptPieces>(device, pipeline, &layout, false, &shared),
+            search: HitSearch::new(Sizer::new(
+                TARGET_SUBMISSION,
+                GRANULE,
+                u64::from(plan.lanes),
+            )),
         }
     }
 
@@ -239,7 +227,7 @@ impl ScryptGpu {
 
     /// Submissions whose hits overflowed the list since the backend opened.
     pub fn overflows(&self) -> u64 {
-        self.overflows
+        self.search.stats().overflows
     }
 
     /// Every nonce in `range` whose scrypt hash meets the target, ascending,
@@ -252,96 +240,14 @@ impl ScryptGpu {
     ) -> Result<SearchOutcome, BackendError> {
         check_range(&range).map_err(gpu_err)?;
         let hashed = range.end - range.start;
-        let mut words = job_words(job, &self.plan);
-        let mut todo = std::mem::take(&mut self.todo);
-        todo.clear();
-        if hashed > 0 {
-            todo.push_back((range, u64::MAX));
-        }
-        let mut hits = Vec::new();
-        let result = loop {
-            let Some(piece) = next_piece(&mut todo, self.sizer.size()) else {
-                break Ok(());
-            };
-            if let Err(e) = self.run_piece(ctx, job, &mut words, piece, &mut todo, &mut hits) {
-                break Err(e);
-            }
+        let kernel = ScryptPieces {
+            words: job_words(job, &self.plan),
+            job,
         };
-        self.todo = todo;
-        result?;
-        hits.sort_unstable();
-        if let Some(w) = hits.windows(2).find(|w| w[0] == w[1]) {
-            return Err(gpu_err(format!(
-                "the GPU reported scrypt hit {} twice",
-                w[0]
-            )));
-        }
+        let hits = self.search.run(ctx, &self.pipe, &kernel, range)?;
+        // Every hit lies in the range, which `check_range` keeps within u32.
+        let hits = hits.into_iter().map(|n| n as u32).collect();
         Ok(SearchOutcome { hits, hashed })
-    }
-
-    /// Runs one piece and collects its re-checked hits, or queues it again
-    /// in pieces that cannot overflow the hit list.
-    fn run_piece(
-        &mut self,
-        ctx: &Context,
-        job: &ScryptJob,
-        words: &mut [u32; JOB_WORDS],
-        piece: Range<u64>,
-        todo: &mut VecDeque<(Range<u64>, u64)>,
-        hits: &mut Vec<u32>,
-    ) -> Result<(), BackendError> {
-        let count = (piece.end - piece.start) as u32;
-        words[35] = piece.start as u32;
-        words[36] = count;
-        let started = Instant::now();
-        let submission = ctx.submit_hit_pass(&HitPass {
-            label: "scrypt",
-            pipeline: &self.pipeline,
-            bind_group: &self.bind_group,
-            job: &self.job,
-            job_words: &words[..],
-            hits: &self.hits,
-            readback: &self.readback,
-            mapped: &self.mapped,
-            workgroups: count.div_ceil(WORKGROUP_SIZE),
-            timestamps: None,
-        });
-        ctx.wait_mapped(&self.mapped, submission).map_err(gpu_err)?;
-        self.sizer.observe(u64::from(count), started.elapsed());
-
-        let checked = {
-            let view = self.readback.get_mapped_range(..).map_err(gpu_err)?;
-            let word = |i: usize| u32::from_le_bytes(view[4 * i..4 * i + 4].try_into().expect("4"));
-            let found = word(0);
-            if found > SCRYPT_HIT_CAPACITY {
-                Ok(false)
-            } else {
-                (1..=found as usize)
-                    .map(word)
-                    .try_for_each(|nonce| {
-                        if !piece.contains(&u64::from(nonce)) {
-                            return Err(gpu_err(format!(
-                                "the GPU reported scrypt hit {nonce} outside its piece {piece:?}"
-                            )));
-                        }
-                        if !job.check(nonce) {
-                            return Err(gpu_err(format!(
-                                "the GPU reported scrypt hit {nonce}, which fails the CPU re-check"
-                            )));
-                        }
-                        hits.push(nonce);
-                        Ok(())
-                    })
-                    .map(|()| true)
-            }
-        };
-        self.readback.unmap();
-        if !checked? {
-            // Some hits were not listed: redo in pieces that cannot overflow.
-            self.overflows += 1;
-            todo.push_front((piece, u64::from(SCRYPT_HIT_CAPACITY)));
-        }
-        Ok(())
     }
 }
 
