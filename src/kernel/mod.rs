@@ -9,3 +9,4 @@ pub mod scrypt;
 pub mod search;
 pub mod sha1;
 pub mod sha256;
+pub mod sigverify;
