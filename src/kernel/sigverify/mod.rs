@@ -10,6 +10,7 @@
 pub mod block;
 pub mod cpu;
 pub mod der;
+pub mod p2pkh;
 pub mod sighash;
 
 pub use cpu::SigBackend;
@@ -117,9 +118,32 @@ pub struct SigItem {
     pub sig: [u8; 64],
 }
 
+/// Which ECDSA rules a signature is held to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EcdsaRules {
+    /// Strict DER and low S: Bitcoin Core's standardness (relay) rules and
+    /// Wycheproof's "bitcoin" variant.
+    #[default]
+    Standard,
+    /// Strict DER (BIP66) with any S: what a block must satisfy. Low S was
+    /// never made consensus for legacy inputs, so blocks before it became
+    /// policy carry high-S signatures; like Bitcoin Core, verify (r, n - s).
+    Consensus,
+}
+
 impl SigItem {
-    /// An ECDSA check from a DER signature (without the sighash byte).
+    /// An ECDSA check from a DER signature (without the sighash byte),
+    /// under the standard rules.
     pub fn ecdsa_der(key: &[u8], msg: [u8; 32], der: &[u8]) -> Result<SigItem, Reason> {
+        SigItem::ecdsa_der_with(EcdsaRules::Standard, key, msg, der)
+    }
+
+    pub fn ecdsa_der_with(
+        rules: EcdsaRules,
+        key: &[u8],
+        msg: [u8; 32],
+        der: &[u8],
+    ) -> Result<SigItem, Reason> {
         if der.is_empty() {
             return Err(Reason::EmptySignature);
         }
@@ -127,14 +151,27 @@ impl SigItem {
         let mut rs = [0u8; 64];
         rs[..32].copy_from_slice(&r);
         rs[32..].copy_from_slice(&s);
-        SigItem::ecdsa(key, msg, rs)
+        SigItem::ecdsa_with(rules, key, msg, rs)
     }
 
     /// An ECDSA check from r || s, with Bitcoin's range and low-S rules.
     pub fn ecdsa(key: &[u8], msg: [u8; 32], rs: [u8; 64]) -> Result<SigItem, Reason> {
-        check_ecdsa_scalars(&rs)?;
+        SigItem::ecdsa_with(EcdsaRules::Standard, key, msg, rs)
+    }
+
+    pub fn ecdsa_with(
+        rules: EcdsaRules,
+        key: &[u8],
+        msg: [u8; 32],
+        mut rs: [u8; 64],
+    ) -> Result<SigItem, Reason> {
+        match (check_ecdsa_scalars(&rs), rules) {
+            (Ok(()), _) => {}
+            (Err(Reason::HighS), EcdsaRules::Consensus) => negate_s(&mut rs),
+            (Err(e), _) => return Err(e),
+        }
         let prefix = key.first().copied().unwrap_or(0);
-        // Hybrid keys (0x06/0x07) parse in libsecp256k1 but not in k256; Bitcoin's
+        // Hybrid keys (0x06/0x07) parse in libsecp256k1 but not in k256; the
         // standardness rules reject them too, so neither backend sees one.
         let well_formed = matches!((key.len(), prefix), (33, 0x02 | 0x03) | (65, 0x04));
         if !well_formed {
@@ -170,6 +207,16 @@ impl SigItem {
 
     pub fn key(&self) -> &[u8] {
         &self.key[..self.key_len as usize]
+    }
+}
+
+/// s := n - s (0 < s < n), which turns a high S into the equivalent low one.
+fn negate_s(rs: &mut [u8; 64]) {
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let d = ORDER[i] as i16 - rs[32 + i] as i16 - borrow;
+        borrow = (d < 0) as i16;
+        rs[32 + i] = d.rem_euclid(256) as u8;
     }
 }
 
@@ -341,6 +388,26 @@ mod tests {
         assert_eq!(check_ecdsa_scalars(&rs), Err(Reason::RNotBelowOrder));
         rs[..32].fill(0);
         assert_eq!(check_ecdsa_scalars(&rs), Err(Reason::RZero));
+    }
+
+    #[test]
+    fn negating_a_high_s_gives_a_low_one() {
+        let mut rs = [0u8; 64];
+        rs[31] = 1;
+        rs[32..].copy_from_slice(&ORDER);
+        rs[63] -= 1; // n - 1
+        negate_s(&mut rs);
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        assert_eq!(rs[32..], one);
+        let key = [0x02; 33];
+        let mut high = [0u8; 64];
+        high[31] = 1;
+        high[32..].copy_from_slice(&ORDER);
+        high[63] -= 1;
+        assert_eq!(SigItem::ecdsa(&key, [0; 32], high), Err(Reason::HighS));
+        let item = SigItem::ecdsa_with(EcdsaRules::Consensus, &key, [0; 32], high).unwrap();
+        assert_eq!(item.sig[32..], one);
     }
 
     #[test]
