@@ -2,7 +2,7 @@
 //! links) and k256 (RustCrypto, pure Rust). Both receive only items that
 //! passed the host checks, so they differ, if at all, only in arithmetic.
 
-use super::{Reason, SigItem, SigKind, Verdict};
+use super::{Reason, SigItem, SigKind, Verdict, check_ecdsa_scalars};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SigBackend {
@@ -38,12 +38,17 @@ impl SigBackend {
             SigKind::Ecdsa => self.verify_ecdsa(item.key(), &item.msg, &item.sig),
             SigKind::Schnorr => {
                 let key: &[u8; 32] = item.key[..32].try_into().expect("32 bytes");
-                self.verify_schnorr(key, &item.msg, &item.sig)
+                super::verify_schnorr_message(self, key, &item.msg, &item.sig)
             }
         }
     }
 
     fn verify_ecdsa(self, key: &[u8], msg: &[u8; 32], rs: &[u8; 64]) -> Verdict {
+        // Repeated from the host for items assembled by hand (the fields are
+        // public): the libraries disagree on r = 0 or s = 0 at parse time.
+        if let Err(r) = check_ecdsa_scalars(rs) {
+            return Verdict::Invalid(r);
+        }
         let outcome = match self {
             SigBackend::Libsecp256k1 => libsecp::ecdsa(key, msg, rs),
             SigBackend::K256 => rustcrypto::ecdsa(key, msg, rs),
@@ -76,8 +81,7 @@ mod libsecp {
 
     pub fn ecdsa(key: &[u8], msg: &[u8; 32], rs: &[u8; 64]) -> Result<(), Reason> {
         let key = PublicKey::from_slice(key).map_err(|_| Reason::KeyNotOnCurve)?;
-        // Ranges were checked on the host; a failure here would be a host bug.
-        let sig = ecdsa::Signature::from_compact(rs).map_err(|_| Reason::RNotBelowOrder)?;
+        let sig = ecdsa::Signature::from_compact(rs).map_err(|_| Reason::Mismatch)?;
         ecdsa::verify(&sig, Message::from_digest(*msg), &key).map_err(|_| Reason::Mismatch)
     }
 
@@ -96,12 +100,15 @@ mod rustcrypto {
 
     pub fn ecdsa(key: &[u8], msg: &[u8; 32], rs: &[u8; 64]) -> Result<(), Reason> {
         let key = ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| Reason::KeyNotOnCurve)?;
-        let sig = ecdsa::Signature::from_slice(rs).map_err(|_| Reason::RNotBelowOrder)?;
+        let sig = ecdsa::Signature::from_slice(rs).map_err(|_| Reason::Mismatch)?;
         key.verify_prehash(msg, &sig).map_err(|_| Reason::Mismatch)
     }
 
     pub fn schnorr(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), Reason> {
         let key = schnorr::VerifyingKey::from_bytes(key).map_err(|_| Reason::KeyNotOnCurve)?;
+        // Also refuses r = 0 (no point has x = 0) and s = 0 (BIP340 allows
+        // it, but a signature with s = 0 cannot be produced without solving
+        // for R): no valid signature is lost.
         let sig = schnorr::Signature::try_from(&sig[..]).map_err(|_| Reason::Mismatch)?;
         key.verify_raw(msg, &sig).map_err(|_| Reason::Mismatch)
     }

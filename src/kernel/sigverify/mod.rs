@@ -411,6 +411,18 @@ mod tests {
     }
 
     #[test]
+    fn hand_built_items_out_of_range_keep_the_host_reason() {
+        // The generator, so that the key parses and the range is what fails.
+        let g = hex::decode("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")
+            .unwrap();
+        let mut item = SigItem::ecdsa(&g, [0; 32], [1; 64]).unwrap();
+        item.sig[..32].fill(0);
+        for b in SigBackend::ALL {
+            assert_eq!(b.verify_item(&item), Verdict::Invalid(Reason::RZero));
+        }
+    }
+
+    #[test]
     fn early_rejections_keep_their_place() {
         let mut batch = SigBatch::new();
         batch.push(Err(Reason::HighS));
