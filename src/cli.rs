@@ -36,6 +36,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Print the network snapshots (Bitcoin and each coin) with dates and sources.
     Network(NetworkCmdArgs),
+    /// Verify every P2PKH input signature of a raw block (ECDSA, Bitcoin's rules).
+    VerifySigs(crate::commands::verify_sigs::VerifySigsArgs),
 }
 
 /// A `--kernel` value: one kernel, or `all` of them.

@@ -66,5 +66,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(a) => commands::report::run(a),
         Command::Compare(a) => commands::compare::run(a),
         Command::Network(a) => commands::network::run(a),
+        Command::VerifySigs(a) => commands::verify_sigs::run(a),
     }
 }

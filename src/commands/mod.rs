@@ -10,3 +10,4 @@ pub mod report;
 pub mod run;
 pub mod validate_headers;
 pub mod verify;
+pub mod verify_sigs;

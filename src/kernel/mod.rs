@@ -9,6 +9,7 @@ pub mod scrypt;
 pub mod search;
 pub mod sha1;
 pub mod sha256;
+pub mod sigverify;
 
 use serde::{Deserialize, Serialize};
 

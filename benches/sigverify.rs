@@ -1,0 +1,63 @@
+//! Signature verification rate per CPU backend, on one thread: the P2PKH
+//! signatures of the three test blocks plus the valid 32-byte BIP340
+//! vectors, a mix of ECDSA (compressed and uncompressed keys) and Schnorr.
+//! The k256 / libsecp256k1 ratio is the ratio of these throughputs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use micromine::kernel::sigverify::block::parse_block;
+use micromine::kernel::sigverify::p2pkh::collect;
+use micromine::kernel::sigverify::{EcdsaRules, SigBackend, SigBatch, SigItem, Verdict};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+fn real_items() -> Vec<SigItem> {
+    let mut items = Vec::new();
+    let blocks = Path::new(DATA).join("raw_blocks");
+    let mut files: Vec<_> = std::fs::read_dir(&blocks)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+        .collect();
+    files.sort();
+    for f in files {
+        let block = parse_block(&std::fs::read(&f).unwrap()).unwrap();
+        items.extend_from_slice(collect(&block, EcdsaRules::Consensus).batch.items());
+    }
+    let csv = std::fs::read_to_string(Path::new(DATA).join("sig/bip340_test_vectors.csv")).unwrap();
+    let mut schnorr = SigBatch::new();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let msg = hex::decode(f[4]).unwrap();
+        if f[6] == "TRUE" && msg.len() == 32 {
+            let key = hex::decode(f[2]).unwrap().try_into().unwrap();
+            let sig = hex::decode(f[5]).unwrap().try_into().unwrap();
+            schnorr.push_schnorr(&key, msg.try_into().unwrap(), sig);
+        }
+    }
+    items.extend_from_slice(schnorr.items());
+    items
+}
+
+fn sigverify(c: &mut Criterion) {
+    let items = real_items();
+    let mut out = vec![Verdict::Valid; items.len()];
+    let mut g = c.benchmark_group("sigverify");
+    g.sample_size(20);
+    g.measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Elements(items.len() as u64));
+    for backend in SigBackend::ALL {
+        // A benchmark of a verifier that rejects is meaningless.
+        backend.verify_batch(&items, &mut out);
+        assert!(out.iter().all(|v| v.is_valid()), "{}", backend.name());
+        g.bench_function(BenchmarkId::new(backend.name(), items.len()), |b| {
+            b.iter(|| backend.verify_batch(std::hint::black_box(&items), &mut out))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, sigverify);
+criterion_main!(benches);
