@@ -7,7 +7,7 @@ use std::ops::Range;
 use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
-use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
+use crate::backend::cpu::{x86_avx2, x86_avx512, x86_sha, x86_sse41};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
 
@@ -15,6 +15,8 @@ use crate::kernel::search::{Prepared, SearchOutcome};
 /// exists on every target so that `backends` can say why one is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Platform {
+    /// x86-64 AVX-512 (F + VL): sixteen lanes.
+    Avx512,
     /// x86-64 SHA extensions, two hashes interleaved.
     ShaNi,
     /// x86-64 AVX2: eight lanes.
@@ -30,6 +32,7 @@ pub enum Platform {
 impl Platform {
     /// Every level this build knows, best first, available here or not.
     pub const ALL: &'static [Platform] = &[
+        Platform::Avx512,
         Platform::ShaNi,
         Platform::Avx2,
         Platform::Sse41,
@@ -49,6 +52,7 @@ impl Platform {
     /// The command-line name of the level.
     pub fn name(self) -> &'static str {
         match self {
+            Platform::Avx512 => "avx512",
             Platform::ShaNi => "sha-ni",
             Platform::Avx2 => "avx2",
             Platform::Sse41 => "sse4",
@@ -65,6 +69,7 @@ impl Platform {
     /// `Ok` when this CPU can run the level, or why not.
     pub fn availability(self) -> Result<(), String> {
         match self {
+            Platform::Avx512 => x86_feature(Feature::Avx512),
             Platform::ShaNi => x86_feature(Feature::Sha),
             Platform::Avx2 => x86_feature(Feature::Avx2),
             Platform::Sse41 => x86_feature(Feature::Sse41),
@@ -80,6 +85,7 @@ impl Platform {
     /// Nonces, headers or Merkle pairs processed per call of the inner kernel.
     pub fn lanes(self) -> usize {
         match self {
+            Platform::Avx512 => 16,
             Platform::ShaNi => x86_sha::WAYS,
             Platform::Avx2 => 8,
             Platform::Sse41 => 4,
@@ -103,6 +109,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::search(p, range) },
             #[cfg(target_arch = "x86_64")]
@@ -121,6 +130,9 @@ impl Platform {
         assert_eq!(headers.len(), out.len(), "one output per header");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::hash_headers(headers, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::hash_headers(headers, out) },
@@ -141,6 +153,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::merkle_pairs(level, out) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::merkle_pairs(level, out) },
             #[cfg(target_arch = "x86_64")]
@@ -160,6 +175,9 @@ impl Platform {
         assert_eq!(states.len(), blocks.len(), "one block per state");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::compress_blocks(states, blocks) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::compress_blocks(states, blocks) },
