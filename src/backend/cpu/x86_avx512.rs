@@ -112,6 +112,15 @@ fn round(s: &mut [X16; 8], kw: X16) {
     *s = [t1.add(t2), a, b, c, d.add(t1), e, f, g];
 }
 
+/// A round whose `hkw` is h + K[t] + W[t], all three constant.
+#[inline(always)]
+fn round_h_folded(s: &mut [X16; 8], hkw: X16) {
+    let [a, b, c, d, e, f, g, _] = *s;
+    let t1 = hkw.add(X16::tern::<CH>(e, f, g)).add(bsig1(e));
+    let t2 = bsig0(a).add(X16::tern::<MAJ>(a, b, c));
+    *s = [t1.add(t2), a, b, c, d.add(t1), e, f, g];
+}
+
 #[inline(always)]
 fn kw(t: usize, w: X16) -> X16 {
     w.add(X16::splat(K[t]))
@@ -253,6 +262,10 @@ impl Folded {
             };
             *k = K[4 + i].wrapping_add(w);
         }
+        // Rounds 4..6 still have a job-constant h (f, e, then d of state3).
+        for (k, h) in kw4.iter_mut().zip([s3[6], s3[5], s3[4]]) {
+            *k = k.wrapping_add(h);
+        }
         let (a1, e1) = const_round(&H0, K[0]);
         Folded {
             a4,
@@ -299,7 +312,10 @@ fn first_hash(p: &Prepared, f: &Folded, w3: X16) -> [X16; 8] {
     let mut s = f.s4.map(c);
     s[0] = w3.add(c(f.a4));
     s[4] = w3.add(c(f.e4));
-    unroll!(i in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] {
+    unroll!(i in [0, 1, 2] {
+        round_h_folded(&mut s, c(f.kw4[i]));
+    });
+    unroll!(i in [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] {
         round(&mut s, c(f.kw4[i]));
     });
     let mut w = [
