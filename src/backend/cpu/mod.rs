@@ -21,6 +21,8 @@ mod sha256xn;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_avx2;
 #[cfg(target_arch = "x86_64")]
+pub mod x86_avx512;
+#[cfg(target_arch = "x86_64")]
 pub mod x86_sha;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_sse41;

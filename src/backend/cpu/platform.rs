@@ -7,7 +7,7 @@ use std::ops::Range;
 use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
-use crate::backend::cpu::{x86_avx2, x86_sha, x86_sse41};
+use crate::backend::cpu::{x86_avx2, x86_avx512, x86_sha, x86_sse41};
 use crate::kernel::Kernel;
 use crate::kernel::duco::{self, DucoError, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
@@ -17,6 +17,8 @@ use crate::kernel::search::{Prepared, SearchOutcome};
 /// exists on every target so that `backends` can say why one is missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Platform {
+    /// x86-64 AVX-512 (F + VL): sixteen lanes.
+    Avx512,
     /// x86-64 SHA extensions, two hashes interleaved.
     ShaNi,
     /// x86-64 AVX2: eight lanes.
@@ -32,6 +34,7 @@ pub enum Platform {
 impl Platform {
     /// Every level this build knows, best first, available here or not.
     pub const ALL: &'static [Platform] = &[
+        Platform::Avx512,
         Platform::ShaNi,
         Platform::Avx2,
         Platform::Sse41,
@@ -51,6 +54,7 @@ impl Platform {
     /// The command-line name of the level.
     pub fn name(self) -> &'static str {
         match self {
+            Platform::Avx512 => "avx512",
             Platform::ShaNi => "sha-ni",
             Platform::Avx2 => "avx2",
             Platform::Sse41 => "sse4",
@@ -67,6 +71,7 @@ impl Platform {
     /// `Ok` when this CPU can run the level, or why not.
     pub fn availability(self) -> Result<(), String> {
         match self {
+            Platform::Avx512 => x86_feature(Feature::Avx512),
             Platform::ShaNi => x86_feature(Feature::Sha),
             Platform::Avx2 => x86_feature(Feature::Avx2),
             Platform::Sse41 => x86_feature(Feature::Sse41),
@@ -109,6 +114,7 @@ impl Platform {
     /// Nonces, headers or Merkle pairs processed per call of the inner kernel.
     pub fn lanes(self) -> usize {
         match self {
+            Platform::Avx512 => 16,
             Platform::ShaNi => x86_sha::WAYS,
             Platform::Avx2 => 8,
             Platform::Sse41 => 4,
@@ -132,6 +138,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::search(p, range) },
             #[cfg(target_arch = "x86_64")]
@@ -151,6 +160,9 @@ impl Platform {
         self.assert_available();
         match self {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::hash_headers(headers, out) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::hash_headers(headers, out) },
             #[cfg(target_arch = "x86_64")]
@@ -169,6 +181,9 @@ impl Platform {
         assert_eq!(level.len(), 2 * out.len(), "one output per pair");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::merkle_pairs(level, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::merkle_pairs(level, out) },
@@ -207,6 +222,9 @@ impl Platform {
         assert_eq!(states.len(), blocks.len(), "one block per state");
         self.assert_available();
         match self {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512::compress_blocks(states, blocks) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has SHA and SSE4.1.
             Platform::ShaNi => unsafe { x86_sha::compress_blocks(states, blocks) },
