@@ -32,6 +32,28 @@ pub(crate) trait U32xN: Copy {
     fn shl<const L: i32>(self) -> Self;
 }
 
+/// What the digest helpers below need of a vector: lanes in and out. Every
+/// [`U32xN`] has it; the AVX-512 level, whose rounds are its own, has it
+/// too, so it shares these helpers.
+pub(crate) trait LaneIo: Copy {
+    const LANES: usize;
+    fn broadcast(x: u32) -> Self;
+    /// Writes lane `i` to `out[i]`; `out.len() == LANES`.
+    fn store_lanes(self, out: &mut [u32]);
+}
+
+impl<V: U32xN> LaneIo for V {
+    const LANES: usize = V::N;
+    #[inline(always)]
+    fn broadcast(x: u32) -> Self {
+        V::splat(x)
+    }
+    #[inline(always)]
+    fn store_lanes(self, out: &mut [u32]) {
+        self.store(out)
+    }
+}
+
 macro_rules! rotr {
     ($x:expr, $r:literal) => {{
         let x = $x;
@@ -116,14 +138,14 @@ fn compress_pad64<V: U32xN>(state: &mut [V; 8]) {
     }
 }
 
-fn h0<V: U32xN>() -> [V; 8] {
-    H0.map(V::splat)
+pub(crate) fn h0<V: LaneIo>() -> [V; 8] {
+    H0.map(V::broadcast)
 }
 
 /// Message words of the second hash: the digest, then fixed padding (256 bits).
 #[inline(always)]
-fn digest_block<V: U32xN>(d: &[V; 8]) -> [V; 16] {
-    let z = V::splat(0);
+pub(crate) fn digest_block<V: LaneIo>(d: &[V; 8]) -> [V; 16] {
+    let z = V::broadcast(0);
     [
         d[0],
         d[1],
@@ -133,23 +155,23 @@ fn digest_block<V: U32xN>(d: &[V; 8]) -> [V; 16] {
         d[5],
         d[6],
         d[7],
-        V::splat(0x8000_0000),
+        V::broadcast(0x8000_0000),
         z,
         z,
         z,
         z,
         z,
         z,
-        V::splat(256),
+        V::broadcast(256),
     ]
 }
 
 /// Stores N states as N 32-byte digests.
 #[inline(always)]
-fn store_digests<V: U32xN>(s: &[V; 8], out: &mut [[u8; 32]]) {
+pub(crate) fn store_digests<V: LaneIo>(s: &[V; 8], out: &mut [[u8; 32]]) {
     let mut words = [[0u32; 16]; 8];
     for (i, v) in s.iter().enumerate() {
-        v.store(&mut words[i][..V::N]);
+        v.store_lanes(&mut words[i][..V::LANES]);
     }
     for (lane, o) in out.iter_mut().enumerate() {
         for (i, chunk) in o.chunks_exact_mut(4).enumerate() {

@@ -17,6 +17,7 @@ use std::ops::Range;
 
 use core::arch::x86_64::*;
 
+use super::sha256xn::{LaneIo, digest_block, h0, store_digests};
 use super::x86_avx2;
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::search::{Prepared, SearchOutcome};
@@ -168,42 +169,15 @@ fn compress_pad64(state: &mut [X16; 8]) {
     }
 }
 
-fn h0() -> [X16; 8] {
-    H0.map(X16::splat)
-}
-
-/// Message words of the second hash: the digest, then fixed padding (256 bits).
-#[inline(always)]
-fn digest_block(d: &[X16; 8]) -> [X16; 16] {
-    let z = X16::splat(0);
-    [
-        d[0],
-        d[1],
-        d[2],
-        d[3],
-        d[4],
-        d[5],
-        d[6],
-        d[7],
-        X16::splat(0x8000_0000),
-        z,
-        z,
-        z,
-        z,
-        z,
-        z,
-        X16::splat(256),
-    ]
-}
-
-/// Stores 16 states as 16 32-byte digests.
-#[inline(always)]
-fn store_digests(s: &[X16; 8], out: &mut [[u8; 32]]) {
-    let words = s.map(X16::lanes);
-    for (lane, o) in out.iter_mut().enumerate() {
-        for (i, chunk) in o.chunks_exact_mut(4).enumerate() {
-            chunk.copy_from_slice(&words[i][lane].to_be_bytes());
-        }
+impl LaneIo for X16 {
+    const LANES: usize = LANES;
+    #[inline(always)]
+    fn broadcast(x: u32) -> Self {
+        X16::splat(x)
+    }
+    #[inline(always)]
+    fn store_lanes(self, out: &mut [u32]) {
+        out.copy_from_slice(&self.lanes());
     }
 }
 
@@ -475,7 +449,7 @@ pub fn hash_headers(headers: &[[u8; HEADER_LEN]], out: &mut [[u8; 32]]) {
     let mut hs = headers.chunks_exact(LANES);
     let mut os = out.chunks_exact_mut(LANES);
     for (h, o) in (&mut hs).zip(&mut os) {
-        let mut s = h0();
+        let mut s = h0::<X16>();
         compress(
             &mut s,
             core::array::from_fn(|i| X16::from_fn(|l| be_word(&h[l], i))),
@@ -488,7 +462,7 @@ pub fn hash_headers(headers: &[[u8; HEADER_LEN]], out: &mut [[u8; 32]]) {
         tail[4] = X16::splat(0x8000_0000);
         tail[15] = X16::splat(640);
         compress(&mut s, tail);
-        let mut d = h0();
+        let mut d = h0::<X16>();
         compress(&mut d, digest_block(&s));
         store_digests(&d, o);
     }
@@ -504,13 +478,13 @@ pub fn merkle_pairs(level: &[[u8; 32]], out: &mut [[u8; 32]]) {
     let mut ls = level.chunks_exact(2 * LANES);
     let mut os = out.chunks_exact_mut(LANES);
     for (l, o) in (&mut ls).zip(&mut os) {
-        let mut s = h0();
+        let mut s = h0::<X16>();
         compress(
             &mut s,
             core::array::from_fn(|i| X16::from_fn(|j| be_word(&l[2 * j + i / 8], i % 8))),
         );
         compress_pad64(&mut s);
-        let mut d = h0();
+        let mut d = h0::<X16>();
         compress(&mut d, digest_block(&s));
         store_digests(&d, o);
     }
