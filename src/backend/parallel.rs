@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use crate::backend::{Backend, BackendError};
+use crate::kernel::BatchHash;
 use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
@@ -150,6 +151,48 @@ pub fn merkle_pairs(
             .into_iter()
             .try_for_each(|h| h.join().expect("merkle worker panicked"))
     })
+}
+
+/// Every backend hashes the kernels' batches, split over threads where it
+/// wants them.
+impl BatchHash for dyn Backend + '_ {
+    type Error = BackendError;
+    fn sha256d_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), BackendError> {
+        hash_headers(self, headers, out, threads)
+    }
+    fn sha256d_pairs(
+        &self,
+        level: &[[u8; 32]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), BackendError> {
+        merkle_pairs(self, level, out, threads)
+    }
+}
+
+impl<B: Backend> BatchHash for B {
+    type Error = BackendError;
+    fn sha256d_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), BackendError> {
+        hash_headers(self, headers, out, threads)
+    }
+    fn sha256d_pairs(
+        &self,
+        level: &[[u8; 32]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), BackendError> {
+        merkle_pairs(self, level, out, threads)
+    }
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub fn run(args: &ValidateHeadersArgs) -> anyhow::Result<ExitCode> {
     .map_err(|e| match e {
         StreamError::Input(e) => anyhow!("{name}: {e}"),
         StreamError::Io(e) => anyhow!("{name}: cannot read: {e}"),
-        StreamError::Backend(e) => anyhow!("{name}: hashing on {}: {e}", platform.name()),
+        StreamError::Hashing(e) => anyhow!("{name}: hashing on {}: {e}", platform.name()),
     })?;
 
     if args.json {

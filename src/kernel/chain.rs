@@ -4,7 +4,7 @@
 //! Hashing goes through a [`Backend`] in batches so that SIMD and GPU levels
 //! speed validation up; the checks themselves are sequential and cheap.
 
-use crate::backend::{Backend, BackendError, parallel};
+use super::BatchHash;
 use crate::kernel::header::{
     BitsError, HEADER_LEN, RETARGET_INTERVAL, Target, display_hex, next_retarget_bits, pow_target,
 };
@@ -241,8 +241,9 @@ pub enum StreamError {
     Input(#[from] InputError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error(transparent)]
-    Backend(#[from] BackendError),
+    /// The batch hasher failed (a lost GPU, say).
+    #[error("{0}")]
+    Hashing(String),
 }
 
 /// Headers parsed per read: bounds the memory a file of any size takes
@@ -253,23 +254,30 @@ const HEADERS_PER_READ: usize = 1 << 16;
 /// independent of its length. After the first invalid header the rest is
 /// still parsed (not hashed) so that the count is the file's, and a
 /// malformed tail is still reported as malformed input.
-pub fn validate_reader(
+pub fn validate_reader<H: BatchHash + ?Sized>(
     reader: impl std::io::BufRead,
     start_height: Option<u32>,
-    backend: &dyn Backend,
+    backend: &H,
     threads: usize,
-) -> Result<ChainReport, StreamError> {
+) -> Result<ChainReport, StreamError>
+where
+    H::Error: std::fmt::Display,
+{
     validate_reader_in_batches(reader, start_height, backend, threads, HEADERS_PER_READ)
 }
 
 /// [`validate_reader`] parsing `headers_per_read` headers between checks.
-pub fn validate_reader_in_batches(
+pub fn validate_reader_in_batches<H: BatchHash + ?Sized>(
     mut reader: impl std::io::BufRead,
     start_height: Option<u32>,
-    backend: &dyn Backend,
+    backend: &H,
     threads: usize,
     headers_per_read: usize,
-) -> Result<ChainReport, StreamError> {
+) -> Result<ChainReport, StreamError>
+where
+    H::Error: std::fmt::Display,
+{
+    let hashing = |e: H::Error| StreamError::Hashing(e.to_string());
     let headers_per_read = headers_per_read.max(1);
     let mut parser = HeaderParser::default();
     let mut validator = ChainValidator::new(start_height, threads);
@@ -282,13 +290,13 @@ pub fn validate_reader_in_batches(
         };
         if buf.is_empty() {
             parser.finish(&mut batch)?;
-            validator.feed(&batch, backend)?;
+            validator.feed(&batch, backend).map_err(hashing)?;
             return Ok(validator.finish());
         }
         let used = parser.push(buf, &mut batch, headers_per_read)?;
         reader.consume(used);
         if batch.len() >= headers_per_read {
-            validator.feed(&batch, backend)?;
+            validator.feed(&batch, backend).map_err(hashing)?;
             batch.clear();
         }
     }
@@ -423,12 +431,12 @@ fn prev_of(h: &[u8; HEADER_LEN]) -> &[u8] {
 /// first header; without it heights are 0-based when the first header is
 /// the genesis header, and unknown otherwise. Hashing runs on `backend`
 /// with `threads` workers.
-pub fn validate(
+pub fn validate<H: BatchHash + ?Sized>(
     headers: &[[u8; HEADER_LEN]],
     start_height: Option<u32>,
-    backend: &dyn Backend,
+    backend: &H,
     threads: usize,
-) -> Result<ChainReport, BackendError> {
+) -> Result<ChainReport, H::Error> {
     validate_with(
         &mut ChainScratch::default(),
         headers,
@@ -439,13 +447,13 @@ pub fn validate(
 }
 
 /// [`validate`] with caller-owned buffers.
-pub fn validate_with(
+pub fn validate_with<H: BatchHash + ?Sized>(
     scratch: &mut ChainScratch,
     headers: &[[u8; HEADER_LEN]],
     start_height: Option<u32>,
-    backend: &dyn Backend,
+    backend: &H,
     threads: usize,
-) -> Result<ChainReport, BackendError> {
+) -> Result<ChainReport, H::Error> {
     let mut walk = Walk::new(start_height);
     walk.report.headers = headers.len();
     walk.hash_and_check(scratch, headers, backend, threads)?;
@@ -472,11 +480,11 @@ impl ChainValidator {
 
     /// The next headers of the chain. Once one has failed, later headers
     /// are only counted.
-    pub fn feed(
+    pub fn feed<H: BatchHash + ?Sized>(
         &mut self,
         headers: &[[u8; HEADER_LEN]],
-        backend: &dyn Backend,
-    ) -> Result<(), BackendError> {
+        backend: &H,
+    ) -> Result<(), H::Error> {
         self.walk.report.headers += headers.len();
         if self.walk.report.failure.is_some() {
             return Ok(());
@@ -526,20 +534,20 @@ impl Walk {
         }
     }
 
-    fn hash_and_check(
+    fn hash_and_check<H: BatchHash + ?Sized>(
         &mut self,
         scratch: &mut ChainScratch,
         headers: &[[u8; HEADER_LEN]],
-        backend: &dyn Backend,
+        backend: &H,
         threads: usize,
-    ) -> Result<(), BackendError> {
+    ) -> Result<(), H::Error> {
         let batch = scratch.batch.unwrap_or(BATCH_PER_THREAD * threads.max(1));
         if scratch.hashes.len() < batch.min(headers.len()) {
             scratch.hashes.resize(batch.min(headers.len()), [0u8; 32]);
         }
         for chunk in headers.chunks(batch) {
             let hashes = &mut scratch.hashes[..chunk.len()];
-            parallel::hash_headers(backend, chunk, hashes, threads)?;
+            backend.sha256d_headers(chunk, hashes, threads)?;
             if self.offset == 0 {
                 self.place_genesis(&hashes[0]);
             }
@@ -669,7 +677,7 @@ impl Walk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::cpu::{CpuBackend, Platform};
+    use crate::kernel::Reference;
     use crate::kernel::header::Header;
 
     const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
@@ -678,10 +686,8 @@ mod tests {
         hex::decode(GENESIS).unwrap().try_into().unwrap()
     }
 
-    fn scalar() -> CpuBackend {
-        CpuBackend {
-            platform: Platform::Portable,
-        }
+    fn scalar() -> Reference {
+        Reference
     }
 
     #[test]

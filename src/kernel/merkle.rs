@@ -1,7 +1,7 @@
 //! Merkle roots from txid lists and branch-proof verification (Bitcoin rules:
 //! an odd level duplicates its last hash; parent = sha256d(left || right)).
 
-use crate::backend::{Backend, BackendError, parallel};
+use super::BatchHash;
 use crate::kernel::sha256;
 
 /// The parent of two nodes.
@@ -88,35 +88,35 @@ pub struct RootScratch {
 impl RootScratch {
     /// Merkle root of `txids`, each level hashed by `backend` with `threads` workers.
     /// Returns the root and the number of pairs hashed.
-    pub fn root_with(
+    pub fn root_with<H: BatchHash + ?Sized>(
         &mut self,
-        backend: &dyn Backend,
+        backend: &H,
         threads: usize,
         txids: &[[u8; 32]],
-    ) -> Result<Option<([u8; 32], u64)>, BackendError> {
+    ) -> Result<Option<([u8; 32], u64)>, H::Error> {
         self.walk(backend, threads, txids, None)
     }
 
     /// [`RootScratch::root_with`] that also looks for a [`Mutation`], which
     /// a root alone cannot reveal.
-    pub fn root_checked_with(
+    pub fn root_checked_with<H: BatchHash + ?Sized>(
         &mut self,
-        backend: &dyn Backend,
+        backend: &H,
         threads: usize,
         txids: &[[u8; 32]],
-    ) -> Result<Option<CheckedRoot>, BackendError> {
+    ) -> Result<Option<CheckedRoot>, H::Error> {
         let mut mutation = None;
         let root = self.walk(backend, threads, txids, Some(&mut mutation))?;
         Ok(root.map(|(r, _)| (r, mutation)))
     }
 
-    fn walk(
+    fn walk<H: BatchHash + ?Sized>(
         &mut self,
-        backend: &dyn Backend,
+        backend: &H,
         threads: usize,
         txids: &[[u8; 32]],
         mut mutation: Option<&mut Option<Mutation>>,
-    ) -> Result<Option<([u8; 32], u64)>, BackendError> {
+    ) -> Result<Option<([u8; 32], u64)>, H::Error> {
         if txids.is_empty() {
             return Ok(None);
         }
@@ -138,7 +138,7 @@ impl RootScratch {
             let n = self.level.len() / 2;
             self.next.clear();
             self.next.resize(n, [0u8; 32]);
-            parallel::merkle_pairs(backend, &self.level, &mut self.next, threads)?;
+            backend.sha256d_pairs(&self.level, &mut self.next, threads)?;
             pairs += n as u64;
             std::mem::swap(&mut self.level, &mut self.next);
         }

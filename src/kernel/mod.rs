@@ -13,6 +13,61 @@ pub mod sigverify;
 
 use serde::{Deserialize, Serialize};
 
+/// Batches of sha256d, as the chain walk and the Merkle levels need them,
+/// from wherever they run: `backend` implements this (threads, SIMD
+/// levels, the GPU), so nothing in `kernel/` knows about any of them.
+pub trait BatchHash {
+    type Error;
+    /// sha256d of each 80-byte header into `out` (same length), on up to
+    /// `threads` workers.
+    fn sha256d_headers(
+        &self,
+        headers: &[[u8; header::HEADER_LEN]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), Self::Error>;
+    /// sha256d(level[2i] || level[2i+1]) into out[i], on up to `threads` workers.
+    fn sha256d_pairs(
+        &self,
+        level: &[[u8; 32]],
+        out: &mut [[u8; 32]],
+        threads: usize,
+    ) -> Result<(), Self::Error>;
+}
+
+/// The portable reference as a [`BatchHash`]: one thread, no failure.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reference;
+
+impl BatchHash for Reference {
+    type Error = std::convert::Infallible;
+    fn sha256d_headers(
+        &self,
+        headers: &[[u8; header::HEADER_LEN]],
+        out: &mut [[u8; 32]],
+        _threads: usize,
+    ) -> Result<(), Self::Error> {
+        for (h, o) in headers.iter().zip(out) {
+            *o = sha256::sha256d(h);
+        }
+        Ok(())
+    }
+    fn sha256d_pairs(
+        &self,
+        level: &[[u8; 32]],
+        out: &mut [[u8; 32]],
+        _threads: usize,
+    ) -> Result<(), Self::Error> {
+        for (pair, o) in level.chunks_exact(2).zip(out) {
+            let mut cat = [0u8; 64];
+            cat[..32].copy_from_slice(&pair[0]);
+            cat[32..].copy_from_slice(&pair[1]);
+            *o = sha256::sha256d(&cat);
+        }
+        Ok(())
+    }
+}
+
 /// A kernel the harness can time: the one list every command, backend and
 /// report names kernels from.
 #[derive(
