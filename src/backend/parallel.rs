@@ -108,8 +108,8 @@ pub fn scrypt_search(
 }
 
 /// Hashes `headers` into `out` with `threads` workers.
-pub fn hash_headers(
-    backend: &dyn Backend,
+pub fn hash_headers<B: Backend + ?Sized>(
+    backend: &B,
     headers: &[[u8; HEADER_LEN]],
     out: &mut [[u8; 32]],
     threads: usize,
@@ -131,8 +131,8 @@ pub fn hash_headers(
 }
 
 /// One Merkle level (`level.len() == 2 * out.len()`) with `threads` workers.
-pub fn merkle_pairs(
-    backend: &dyn Backend,
+pub fn merkle_pairs<B: Backend + ?Sized>(
+    backend: &B,
     level: &[[u8; 32]],
     out: &mut [[u8; 32]],
     threads: usize,
@@ -153,29 +153,9 @@ pub fn merkle_pairs(
     })
 }
 
-/// Every backend hashes the kernels' batches, split over threads where it
-/// wants them.
-impl BatchHash for dyn Backend + '_ {
-    type Error = BackendError;
-    fn sha256d_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-        threads: usize,
-    ) -> Result<(), BackendError> {
-        hash_headers(self, headers, out, threads)
-    }
-    fn sha256d_pairs(
-        &self,
-        level: &[[u8; 32]],
-        out: &mut [[u8; 32]],
-        threads: usize,
-    ) -> Result<(), BackendError> {
-        merkle_pairs(self, level, out, threads)
-    }
-}
-
-impl<B: Backend> BatchHash for B {
+/// Every backend, and `dyn Backend`, hashes the kernels' batches, split
+/// over threads where it wants them.
+impl<B: Backend + ?Sized> BatchHash for B {
     type Error = BackendError;
     fn sha256d_headers(
         &self,
