@@ -207,10 +207,8 @@ fn report_shows_scrypt_and_duco_sections() {
 fn report_json_and_markdown_carry_the_coin_rows() {
     let v: serde_json::Value =
         serde_json::from_str(&stdout(&micromine(&["report", COINS, "--json"]))).unwrap();
-    let board = v["scrypt"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let board = kernel_rows(&v, "scrypt")
+        .into_iter()
         .find(|r| r["profile"] == "coin-board")
         .unwrap();
     // 6.25 * 1e6 * 0.5 * 86,400 / (118.2e6 * 2^32) = 5.318466e-7 LTC/day.
@@ -220,8 +218,8 @@ fn report_json_and_markdown_carry_the_coin_rows() {
         1e-6,
     );
     assert!(board["income"][1]["per_day"].is_null());
-    assert_eq!(v["duco"][0]["profile"], "coin-board");
-    assert!(v["duco"][0]["duco_per_day"].is_null());
+    assert_eq!(kernel_rows(&v, "duco-s1")[0]["profile"], "coin-board");
+    assert!(kernel_rows(&v, "duco-s1")[0]["duco_per_day"].is_null());
 
     let md = stdout(&micromine(&["report", COINS, "--markdown"]));
     assert!(md.contains("### Mining (DUCO-S1: Duino-Coin, snapshot 2021-05-09)"));
@@ -301,10 +299,8 @@ fn a_coins_file_replaces_the_builtin_coin_snapshot() {
     let doubled = stdout(&micromine(&["report", COINS, "--json", "--coins", file]));
     let usd = |text: &str| -> Vec<f64> {
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
-        v["scrypt"]
-            .as_array()
-            .unwrap()
-            .iter()
+        kernel_rows(&v, "scrypt")
+            .into_iter()
             .filter_map(|r| r["usd_per_day"].as_f64())
             .collect()
     };
@@ -349,4 +345,14 @@ fn the_chart_gets_a_coin_panel_only_with_coin_rows() {
     ]));
     let text = std::fs::read_to_string(&btc).unwrap();
     assert!(!text.contains("Coin kernels"));
+}
+
+/// The comparison rows of one kernel in `report --json` output.
+fn kernel_rows<'a>(v: &'a serde_json::Value, kernel: &str) -> Vec<&'a serde_json::Value> {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kernel"] == kernel)
+        .collect()
 }

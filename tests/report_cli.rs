@@ -134,10 +134,8 @@ fn json_carries_hand_checked_economics() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["snapshot"]["snapshot_date"], "2025-12-27");
     let row = |name: &str| {
-        v["mining"]
-            .as_array()
-            .unwrap()
-            .iter()
+        kernel_rows(&v, "sha256d")
+            .into_iter()
             .find(|r| r["profile"] == name)
             .unwrap()
             .clone()
@@ -385,10 +383,8 @@ fn real_run_output_feeds_report_and_compare() {
         .find(|r| r.kernel == "sha256d")
         .unwrap();
     let e = sha.emulation.as_ref().unwrap();
-    let row = v["mining"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let row = kernel_rows(&v, "sha256d")
+        .into_iter()
         .find(|r| r["profile"] == "esp32")
         .unwrap();
     // The row is the device at its modelled rate under the cap, and its
@@ -520,4 +516,35 @@ fn reports_without_host_clock_fields_still_load() {
     let report = load::parse(&old).unwrap();
     assert_eq!(report.host.clock_hz, None);
     assert_eq!(report.host.clock_note, "");
+}
+
+/// The comparison rows of one kernel in `report --json` output.
+fn kernel_rows<'a>(v: &'a serde_json::Value, kernel: &str) -> Vec<&'a serde_json::Value> {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kernel"] == kernel)
+        .collect()
+}
+
+#[test]
+fn a_kernel_this_version_does_not_know_is_named_in_the_run_notes_not_dropped() {
+    let dir = scratch("unknown_kernel");
+    let text = std::fs::read_to_string(Path::new(PROFILES).join("host.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["results"][0]["kernel"] = "blake3".into();
+    let path = dir.join("host.json");
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    let o = micromine(&["report", path.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let notes = out["run_notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("blake3") && n.as_str().unwrap().contains("does not know")),
+        "{notes:?}"
+    );
+    assert!(out["rows"].as_array().unwrap().iter().all(|r| r["kernel"] != "blake3"));
 }

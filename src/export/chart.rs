@@ -7,7 +7,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::comparison::{Comparison, MiningRow};
+use super::comparison::Comparison;
 use super::units::{si, sig3, usd};
 
 /// A chart could not be drawn.
@@ -66,10 +66,9 @@ fn axis_label(v: &f64) -> String {
 
 /// Renders the whole figure as an SVG document.
 pub fn render(c: &Comparison) -> Result<String, ChartError> {
-    let measured: Vec<&MiningRow> = c
-        .mining
-        .iter()
-        .filter(|r| r.id.backend != "reference")
+    let measured: Vec<_> = c
+        .mining()
+        .filter(|(id, ..)| id.backend != "reference")
         .collect();
     // Coin rows get a panel of their own: J/MH, since their rates are
     // kH/s to MH/s and their reference ASICs are scrypt machines.
@@ -85,7 +84,7 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
         let panels = root.split_evenly((panel_count, 1));
         let rates: Vec<(String, f64)> = measured
             .iter()
-            .map(|r| (r.id.profile.clone(), r.mining.hashrate))
+            .map(|(id, m, _)| (id.profile.clone(), m.hashrate))
             .collect();
         let refs_rate: Vec<(String, f64)> = c
             .snapshot
@@ -102,11 +101,10 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
         )?;
         let jth: Vec<(String, f64)> = measured
             .iter()
-            .filter_map(|r| {
-                r.mining
-                    .energy
+            .filter_map(|(id, m, _)| {
+                m.energy
                     .as_ref()
-                    .map(|e| (r.id.profile.clone(), e.joules_per_th))
+                    .map(|e| (id.profile.clone(), e.joules_per_th))
             })
             .collect();
         let refs_jth: Vec<(String, f64)> = c
@@ -152,16 +150,15 @@ pub fn render(c: &Comparison) -> Result<String, ChartError> {
 /// labelled with profile and kernel.
 fn coin_joules_per_mh(c: &Comparison) -> Vec<(String, f64)> {
     let scrypt = c
-        .scrypt
-        .iter()
-        .filter(|r| r.id.backend != "reference")
-        .filter_map(|r| {
-            let e = r.mining.energy.as_ref()?;
-            Some((format!("{} scrypt", r.id.profile), e.joules_per_mh))
+        .scrypt()
+        .filter(|(id, _)| id.backend != "reference")
+        .filter_map(|(id, m)| {
+            let e = m.energy.as_ref()?;
+            Some((format!("{} scrypt", id.profile), e.joules_per_mh))
         });
-    let duco = c.duco.iter().filter_map(|r| {
-        let j = r.mining.joules_per_mh?;
-        Some((format!("{} duco-s1", r.id.profile), j))
+    let duco = c.duco().filter_map(|(id, m)| {
+        let j = m.joules_per_mh?;
+        Some((format!("{} duco-s1", id.profile), j))
     });
     scrypt.chain(duco).collect()
 }
@@ -258,15 +255,14 @@ fn revenue_vs_cost(
     c: &Comparison,
 ) -> Result<(), ChartError> {
     let points: Vec<(String, bool, f64, f64)> = c
-        .mining
-        .iter()
-        .filter_map(|r| {
-            let e = r.mining.energy.as_ref()?;
+        .mining()
+        .filter_map(|(id, m, _)| {
+            let e = m.energy.as_ref()?;
             Some((
-                r.id.profile.clone(),
-                r.id.backend == "reference",
+                id.profile.clone(),
+                id.backend == "reference",
                 e.cost_usd_per_day,
-                r.mining.usd_per_day,
+                m.usd_per_day,
             ))
         })
         .collect();
