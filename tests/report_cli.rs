@@ -398,10 +398,8 @@ fn real_run_output_feeds_report_and_compare() {
         e.power_w / e.target_rate * 1e12,
     );
     for table in ["headers", "merkle"] {
-        let profiles: Vec<_> = v[table]
-            .as_array()
-            .unwrap()
-            .iter()
+        let profiles: Vec<_> = kernel_rows(&v, table)
+            .into_iter()
             .map(|r| r["profile"].clone())
             .collect();
         assert!(

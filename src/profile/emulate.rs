@@ -7,14 +7,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::backend::coins;
 use crate::backend::cpu::Platform;
 use crate::bench::Engine;
-use crate::bench::sample::{Cut, run_workers, sampled, single_thread_rate, stopped};
+use crate::bench::sample::{Cut, sampled, single_thread_rate, stopped, warm_up};
 use crate::bench::stats::rate_of;
 use crate::bench::verify::verify;
 use crate::export::report::{BenchResult, Calibration, Emulation};
-use crate::governor::Throttle;
-use crate::governor::rapl::Rapl;
+use crate::bench::throttle::Throttle;
 use crate::kernel::Kernel;
 
+use super::rapl::{Rapl, RaplError};
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
 use super::{Operating, PowerError, PowerModel, Profile, ProfileKind};
 
@@ -208,6 +208,43 @@ pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateE
     profiles.iter().try_for_each(|p| plan(p, opts).map(|_| ()))
 }
 
+/// One kernel on one engine: its row, or the stop that cut it short (a
+/// kernel cut short has no row; the finished ones are kept).
+enum Step {
+    Row(BenchResult),
+    Stopped,
+}
+
+/// What ends a timed step early: a stop or a backend failure (the row
+/// records it and the run goes on), or an error that ends the profile.
+enum StepError {
+    Cut(Cut),
+    Fatal(EmulateError),
+}
+
+impl From<Cut> for StepError {
+    fn from(c: Cut) -> Self {
+        StepError::Cut(c)
+    }
+}
+
+impl From<EmulateError> for StepError {
+    fn from(e: EmulateError) -> Self {
+        StepError::Fatal(e)
+    }
+}
+
+/// What every step of one profile's run shares.
+struct ProfileContext<'a> {
+    profile: &'a Profile,
+    opts: &'a EmulateOptions,
+    plan: Plan,
+    host_clock_hz: Option<f64>,
+    rapl: Result<Rapl, RaplError>,
+    /// Set by the first kernel an emulated profile times: the sha256d anchor.
+    device_cal: Option<DeviceCalibration>,
+}
+
 /// Runs every requested kernel of `profile`. `host_clock_hz` is measured
 /// once per process by the caller, and is `None` when that failed: it only
 /// labels cycle counts; `progress` receives one line per step.
@@ -220,264 +257,278 @@ pub fn run_profile(
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let plan = plan(profile, opts)?;
-    let cal_err = |source| EmulateError::Calibration {
-        profile: profile.name.clone(),
-        source,
+    let mut cx = ProfileContext {
+        plan: plan(profile, opts)?,
+        profile,
+        opts,
+        host_clock_hz,
+        rapl: Rapl::open(),
+        device_cal: None,
     };
-    let rapl = Rapl::open();
     let mut results = Vec::new();
-    let mut device_cal: Option<DeviceCalibration> = None;
     'kernels: for &kernel in &opts.kernels {
         if stopped() {
             break;
         }
-        // A level without code of its own for a kernel runs a weaker level's
-        // code (see `Platform::for_kernel`): time each code once.
-        let mut timed_levels: Vec<String> = Vec::new();
-        for engine in &plan.engines {
-            // The GPU parallelises internally; CPU levels get one worker per thread.
-            let threads = if engine.0.wants_threads() {
-                plan.threads
-            } else {
-                1
-            };
-            let level = engine.level_name(kernel);
-            if timed_levels.contains(&level) {
-                continue;
+        for engine in distinct_codes(&cx.plan.engines, kernel) {
+            match cx.run_one(kernel, &engine, &mut progress)? {
+                Step::Row(r) => results.push(r),
+                Step::Stopped => break 'kernels,
             }
-            timed_levels.push(level);
-            let (threads, lane_note) = match kernel_threads(profile, threads, kernel) {
-                Ok(t) => t,
-                Err(why) => {
-                    progress(&format!(
-                        "{}: {} not run: {why}",
-                        profile.name,
-                        kernel.name()
-                    ));
-                    results.push(BenchResult {
-                        kernel: kernel.name().to_string(),
-                        backend: engine.level_name(kernel),
-                        threads: 0,
-                        duration_s: 0.0,
-                        work: 0,
-                        rate: rate_of(Vec::new(), kernel.unit()),
-                        verified: false,
-                        verification: format!("not run: {why}"),
-                        emulation: None,
-                    });
-                    continue;
-                }
-            };
-            progress(&format!(
-                "{}: {} on `{}` x{} thread(s)",
-                profile.name,
-                kernel.name(),
-                engine.level_name(kernel),
-                threads
-            ));
-            let mut result = BenchResult {
-                kernel: kernel.name().to_string(),
-                backend: engine.level_name(kernel),
-                threads,
-                duration_s: 0.0,
-                work: 0,
-                rate: rate_of(Vec::new(), kernel.unit()),
-                verified: false,
-                verification: String::new(),
-                emulation: None,
-            };
-            match verify(engine, kernel) {
-                Ok(v) => {
-                    result.verified = true;
-                    result.verification = v;
-                }
-                Err(e) => {
-                    result.verification = format!("FAILED: {e}");
-                    results.push(result);
-                    continue;
-                }
+        }
+    }
+    Ok(ProfileRun {
+        interrupted: stopped(),
+        results,
+        parameters: run_parameters(profile, &cx.plan),
+        started_unix,
+    })
+}
+
+/// The engines to time `kernel` on, each piece of code once: a level
+/// without code of its own for a kernel runs a weaker level's (see
+/// `Platform::for_kernel`).
+fn distinct_codes(engines: &[Engine], kernel: Kernel) -> Vec<Engine> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for e in engines {
+        let level = e.level_name(kernel);
+        if !seen.contains(&level) {
+            seen.push(level);
+            out.push(e.clone());
+        }
+    }
+    out
+}
+
+/// A row before anything is measured: no rate, not verified.
+fn empty_row(kernel: Kernel, engine: &Engine, threads: usize) -> BenchResult {
+    BenchResult {
+        kernel: kernel.name().to_string(),
+        backend: engine.level_name(kernel),
+        threads,
+        duration_s: 0.0,
+        work: 0,
+        rate: rate_of(Vec::new(), kernel.unit()),
+        verified: false,
+        verification: String::new(),
+        emulation: None,
+    }
+}
+
+impl ProfileContext<'_> {
+    /// Plans, verifies, then times one kernel on one engine.
+    fn run_one(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        progress: &mut impl FnMut(&str),
+    ) -> Result<Step, EmulateError> {
+        let name = &self.profile.name;
+        // The GPU parallelises internally; CPU levels get one worker per thread.
+        let threads = if engine.0.wants_threads() {
+            self.plan.threads
+        } else {
+            1
+        };
+        let mut row = empty_row(kernel, engine, 0);
+        let (threads, lane_note) = match kernel_threads(self.profile, threads, kernel) {
+            Ok(t) => t,
+            Err(why) => {
+                progress(&format!("{name}: {kernel} not run: {why}"));
+                row.verification = format!("not run: {why}");
+                return Ok(Step::Row(row));
             }
-            // A backend error while timing leaves a failed row (its rate would
-            // not be honest) and the run goes on with the next one.
-            macro_rules! or_fail {
-                ($timed:expr) => {
-                    match $timed {
-                        Ok(v) => v,
-                        // Cut short in any phase: this kernel did not finish, so
-                        // it has no row; the finished ones are kept.
-                        Err(Cut::Stopped) => break 'kernels,
-                        Err(Cut::Failed(why)) => {
-                            progress(&format!(
-                                "{}: {} on `{}` failed while timing: {why}",
-                                profile.name, result.kernel, result.backend
-                            ));
-                            result.verified = false;
-                            result.verification = format!(
-                                "FAILED while timing: {why} (checked before: {})",
-                                result.verification
-                            );
-                            results.push(result);
-                            continue;
-                        }
-                    }
-                };
+        };
+        row.threads = threads;
+        progress(&format!(
+            "{name}: {kernel} on `{}` x{threads} thread(s)",
+            row.backend
+        ));
+        match verify(engine, kernel) {
+            Ok(v) => {
+                row.verified = true;
+                row.verification = v;
             }
-            // Warm-up: caches, clocks and thread start-up settle before timing.
-            or_fail!(run_workers(
-                engine,
-                kernel,
-                threads,
-                Throttle::unlimited(),
-                Duration::from_millis(200),
-            ));
-            let per_thread = or_fail!(single_thread_rate(engine, kernel));
-            let mut notes = plan.notes.clone();
-            notes.extend(lane_note);
-            let (calibration, device_full_rate, host_rate) = match &profile.kind {
-                ProfileKind::Emulated(e) => {
-                    if device_cal.is_none() {
-                        let anchor = if kernel == Kernel::Sha256d {
-                            per_thread
-                        } else {
-                            or_fail!(single_thread_rate(engine, Kernel::Sha256d))
-                        };
-                        device_cal = Some(
-                            DeviceCalibration::new(e, host_clock_hz, anchor, &engine.name())
-                                .map_err(cal_err)?,
-                        );
-                    }
-                    let cal = device_cal.as_ref().expect("set above");
-                    let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
-                    let host_window = opts.duration.min(Duration::from_secs(1));
-                    let (host_rates, _) = or_fail!(sampled(
-                        engine,
-                        kernel,
-                        threads,
-                        Throttle::unlimited(),
-                        host_window,
-                        3,
-                    ));
-                    (c, full, rate_of(host_rates, kernel.unit()).median)
-                }
-                _ => {
-                    let cycles = host_clock_hz
-                        .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
-                        .transpose()
-                        .map_err(cal_err)?;
-                    let c = Calibration {
-                        host_clock_hz,
-                        host_cycles_per_unit: cycles,
-                        device_clock_hz: host_clock_hz,
-                        isa_cost_factor: Some(1.0),
-                        factor_source: "host: measured directly, no conversion".to_string(),
-                    };
-                    // The host's full rate is measured in the timed run below when
-                    // unthrottled; a capped host needs it first to set the target.
-                    let full = if plan.operating.duty < 1.0 {
-                        let (r, _) = or_fail!(sampled(
-                            engine,
-                            kernel,
-                            threads,
-                            Throttle::unlimited(),
-                            opts.duration.min(Duration::from_secs(1)),
-                            3,
-                        ));
-                        rate_of(r, kernel.unit()).median
-                    } else {
-                        f64::INFINITY
-                    };
-                    (c, full, full)
-                }
-            };
-            let target = device_full_rate * plan.operating.duty;
-            let throttle = if target.is_finite() {
-                Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
-                    profile: profile.name.clone(),
-                    message: e.to_string(),
-                })?
-            } else {
-                Throttle::unlimited()
-            };
-            let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            // Samples of a second or more keep the one unrepaid delay at the
-            // end of each (the last wake-up) small against the sample.
-            let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
-            let (rates, stats) = or_fail!(sampled(
-                engine,
-                kernel,
-                threads,
-                throttle,
-                opts.duration,
-                samples
-            ));
-            let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            or_fail!(if stats.work == 0 {
-                Err(Cut::Failed(format!(
-                    "no work finished in {:?}",
-                    opts.duration
-                )))
-            } else {
-                Ok(())
-            });
-            let achieved = if stats.elapsed.is_zero() {
-                0.0
-            } else {
-                stats.work as f64 / stats.elapsed.as_secs_f64()
-            };
-            let (device_full_rate, target, host_rate) = if target.is_finite() {
-                (device_full_rate, target, host_rate)
-            } else {
-                (achieved, achieved, achieved)
-            };
-            if achieved < 0.97 * target {
-                notes.push(format!(
-                "the host reached {:.1}% of the target: it is too slow to emulate this device at this duty",
-                100.0 * achieved / target
-            ));
+            Err(e) => {
+                row.verification = format!("FAILED: {e}");
+                return Ok(Step::Row(row));
             }
-            let secs = stats.elapsed.as_secs_f64();
-            let energy_j = plan.operating.power_w * secs;
-            let work_per_joule = if energy_j > 0.0 {
-                stats.work as f64 / energy_j
-            } else {
-                0.0
-            };
-            let (host_energy_j, host_energy_note) = match (&rapl, before, after) {
-                (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
-                (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
-                (Err(why), _, _) => (None, why.clone()),
-            };
-            result.duration_s = secs;
-            result.work = stats.work;
-            result.rate = rate_of(rates, kernel.unit());
-            result.emulation = Some(Emulation {
-                host_rate,
-                device_full_rate,
-                target_rate: target,
-                achieved_rate: achieved,
-                calibration,
-                power_model: plan.operating.model.to_string(),
-                duty: plan.operating.duty,
-                power_cap_w: plan.operating.cap_w,
-                power_w: plan.operating.power_w,
-                energy_j,
-                work_per_joule,
-                joules_per_tera: if work_per_joule > 0.0 {
-                    1e12 / work_per_joule
-                } else {
-                    0.0
-                },
-                availability: plan.availability,
-                host_energy_j,
-                host_energy_note,
-                marginal_power_w: Some(plan.operating.marginal_power_w),
-                notes,
-            });
-            results.push(result);
+        }
+        match self.timed(kernel, engine, lane_note, &mut row) {
+            Ok(()) => Ok(Step::Row(row)),
+            Err(StepError::Cut(Cut::Stopped)) => Ok(Step::Stopped),
+            // A backend error while timing leaves a failed row (its rate
+            // would not be honest) and the run goes on with the next one.
+            Err(StepError::Cut(Cut::Failed(why))) => {
+                progress(&format!(
+                    "{name}: {kernel} on `{}` failed while timing: {why}",
+                    row.backend
+                ));
+                row.verified = false;
+                row.verification = format!(
+                    "FAILED while timing: {why} (checked before: {})",
+                    row.verification
+                );
+                Ok(Step::Row(row))
+            }
+            Err(StepError::Fatal(e)) => Err(e),
         }
     }
 
+    /// Warm-up, calibration, then the throttled samples, into `row`.
+    fn timed(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        lane_note: Option<String>,
+        row: &mut BenchResult,
+    ) -> Result<(), StepError> {
+        let threads = row.threads;
+        warm_up(engine, kernel, threads)?;
+        let per_thread = single_thread_rate(engine, kernel)?;
+        let mut notes = self.plan.notes.clone();
+        notes.extend(lane_note);
+        let (calibration, full, host_rate) = self.calibrate(kernel, engine, threads, per_thread)?;
+        let target = full * self.plan.operating.duty;
+        let throttle = if target.is_finite() {
+            Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
+                profile: self.profile.name.clone(),
+                message: e.to_string(),
+            })?
+        } else {
+            Throttle::unlimited()
+        };
+        let duration = self.opts.duration;
+        let before = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
+        // Samples of a second or more keep the one unrepaid delay at the
+        // end of each (the last wake-up) small against the sample.
+        let samples = (duration.as_secs_f64() as u32).clamp(3, 5);
+        let (rates, stats) = sampled(engine, kernel, threads, throttle, duration, samples)?;
+        let after = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
+        if stats.work == 0 {
+            return Err(Cut::Failed(format!("no work finished in {duration:?}")).into());
+        }
+        row.duration_s = stats.elapsed.as_secs_f64();
+        row.work = stats.work;
+        row.rate = rate_of(rates, kernel.unit());
+        let achieved = if stats.elapsed.is_zero() {
+            0.0
+        } else {
+            stats.work as f64 / stats.elapsed.as_secs_f64()
+        };
+        let (full, target, host_rate) = if target.is_finite() {
+            (full, target, host_rate)
+        } else {
+            (achieved, achieved, achieved)
+        };
+        if achieved < 0.97 * target {
+            notes.push(format!(
+                "the host reached {:.1}% of the target: it is too slow to emulate this device at this duty",
+                100.0 * achieved / target
+            ));
+        }
+        let (host_energy_j, host_energy_note) = match (&self.rapl, before, after) {
+            (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
+            (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
+            (Err(why), _, _) => (None, why.to_string()),
+        };
+        let op = &self.plan.operating;
+        let energy_j = op.power_w * row.duration_s;
+        let work_per_joule = if energy_j > 0.0 {
+            stats.work as f64 / energy_j
+        } else {
+            0.0
+        };
+        row.emulation = Some(Emulation {
+            host_rate,
+            device_full_rate: full,
+            target_rate: target,
+            achieved_rate: achieved,
+            calibration,
+            power_model: op.model.to_string(),
+            duty: op.duty,
+            power_cap_w: op.cap_w,
+            power_w: op.power_w,
+            energy_j,
+            work_per_joule,
+            joules_per_tera: if work_per_joule > 0.0 {
+                1e12 / work_per_joule
+            } else {
+                0.0
+            },
+            availability: self.plan.availability,
+            host_energy_j,
+            host_energy_note,
+            marginal_power_w: Some(op.marginal_power_w),
+            notes,
+        });
+        Ok(())
+    }
+
+    /// The calibration, the device's full rate and the host's unthrottled
+    /// rate. An emulated device converts the host's per-thread rate through
+    /// its sha256d anchor; the host is measured directly (infinite full
+    /// rate: the timed run itself measures it when unthrottled).
+    fn calibrate(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        threads: usize,
+        per_thread: f64,
+    ) -> Result<(Calibration, f64, f64), StepError> {
+        let cal_err = |source| EmulateError::Calibration {
+            profile: self.profile.name.clone(),
+            source,
+        };
+        let window = self.opts.duration.min(Duration::from_secs(1));
+        let host_rate = |engine: &Engine| -> Result<f64, Cut> {
+            let (r, _) = sampled(engine, kernel, threads, Throttle::unlimited(), window, 3)?;
+            Ok(rate_of(r, kernel.unit()).median)
+        };
+        match &self.profile.kind {
+            ProfileKind::Emulated(e) => {
+                if self.device_cal.is_none() {
+                    let anchor = if kernel == Kernel::Sha256d {
+                        per_thread
+                    } else {
+                        single_thread_rate(engine, Kernel::Sha256d)?
+                    };
+                    let cal = DeviceCalibration::new(e, self.host_clock_hz, anchor, &engine.name())
+                        .map_err(cal_err)?;
+                    self.device_cal = Some(cal);
+                }
+                let cal = self.device_cal.as_ref().expect("set above");
+                let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                Ok((c, full, host_rate(engine)?))
+            }
+            _ => {
+                let hz = self.host_clock_hz;
+                let cycles = hz
+                    .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
+                    .transpose()
+                    .map_err(cal_err)?;
+                let c = Calibration {
+                    host_clock_hz: hz,
+                    host_cycles_per_unit: cycles,
+                    device_clock_hz: hz,
+                    isa_cost_factor: Some(1.0),
+                    factor_source: "host: measured directly, no conversion".to_string(),
+                };
+                // A capped host needs its full rate first to set the target.
+                let full = if self.plan.operating.duty < 1.0 {
+                    host_rate(engine)?
+                } else {
+                    f64::INFINITY
+                };
+                Ok((c, full, full))
+            }
+        }
+    }
+}
+
+/// The run's settings, recorded with the profile's parameters.
+fn run_parameters(profile: &Profile, plan: &Plan) -> serde_json::Map<String, serde_json::Value> {
     let mut parameters = profile.parameters();
     let mut put = |k: &str, v: serde_json::Value| {
         parameters.insert(k.to_string(), v);
@@ -493,10 +544,5 @@ pub fn run_profile(
         "run_active_w",
         plan.power.active_at(plan.cores_used, plan.cores).into(),
     );
-    Ok(ProfileRun {
-        interrupted: stopped(),
-        results,
-        parameters,
-        started_unix,
-    })
+    parameters
 }

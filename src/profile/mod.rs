@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod calibrate;
 pub mod emulate;
 pub mod power;
+pub mod rapl;
 pub mod schema;
 mod validate;
 

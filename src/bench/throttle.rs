@@ -7,11 +7,11 @@
 //! Without a target the loop never reads the clock between slices more
 //! than once and never sleeps: duty 100% costs one clock read per slice.
 
-pub mod rapl;
-
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::backend::{BackendError, Worker};
 
 /// Time as the governor sees it; injectable so that tests run in fake time.
 pub trait Clock: Send + Sync {
@@ -255,6 +255,36 @@ impl Throttle {
         }
         stats.elapsed = clock.now().saturating_sub(start);
         stats
+    }
+}
+
+impl Throttle {
+    /// Runs `worker` for `duration`, paced by this throttle: the governor
+    /// wraps any worker, whatever kernel or backend it runs. A backend
+    /// failure ends the run with that error; a stop request ends it early.
+    pub fn drive<C: Clock + ?Sized>(
+        &self,
+        clock: &C,
+        duration: Duration,
+        max_chunk: u64,
+        stop: impl Fn() -> bool,
+        worker: &mut dyn Worker,
+    ) -> Result<ThrottleStats, BackendError> {
+        let mut failure = None;
+        // Zero units done ends the loop, so a failure stops it at once.
+        let stats = self.run_until(clock, duration, max_chunk, &stop, |n| {
+            if failure.is_some() || stop() {
+                return 0;
+            }
+            worker.run(n).unwrap_or_else(|e| {
+                failure = Some(e);
+                0
+            })
+        });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(stats),
+        }
     }
 }
 

@@ -25,27 +25,57 @@ pub struct Rapl {
 #[derive(Clone, Debug)]
 pub struct Reading(Vec<u64>);
 
-fn read_u64(p: &Path) -> Result<u64, String> {
-    let s = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    s.trim()
-        .parse()
-        .map_err(|e| format!("{}: not a number: {e}", p.display()))
+/// Why host energy is absent. The message goes into the report as is.
+#[derive(Debug, thiserror::Error)]
+pub enum RaplError {
+    #[error("absent: no RAPL energy counters on this host ({path}: {source})")]
+    NoPowercap {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("absent: no RAPL package zones under {0}")]
+    NoZones(String),
+    #[error("{path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a number: {source}")]
+    NotANumber {
+        path: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("absent: RAPL counter unreadable ({0})")]
+    Counter(Box<RaplError>),
+}
+
+fn read_u64(p: &Path) -> Result<u64, RaplError> {
+    let path = || p.display().to_string();
+    let s = fs::read_to_string(p).map_err(|source| RaplError::Unreadable {
+        path: path(),
+        source,
+    })?;
+    s.trim().parse().map_err(|source| RaplError::NotANumber {
+        path: path(),
+        source,
+    })
 }
 
 impl Rapl {
     /// Opens the package zones under `/sys/class/powercap`, or says why
     /// host energy is absent.
-    pub fn open() -> Result<Rapl, String> {
+    pub fn open() -> Result<Rapl, RaplError> {
         Self::open_at(Path::new(POWERCAP))
     }
 
     /// As [`Rapl::open`], under another root (tests use a temporary tree).
-    pub fn open_at(root: &Path) -> Result<Rapl, String> {
-        let entries = fs::read_dir(root).map_err(|e| {
-            format!(
-                "absent: no RAPL energy counters on this host ({}: {e})",
-                root.display()
-            )
+    pub fn open_at(root: &Path) -> Result<Rapl, RaplError> {
+        let entries = fs::read_dir(root).map_err(|source| RaplError::NoPowercap {
+            path: root.display().to_string(),
+            source,
         })?;
         let mut dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -58,16 +88,13 @@ impl Rapl {
             .collect();
         dirs.sort();
         if dirs.is_empty() {
-            return Err(format!(
-                "absent: no RAPL package zones under {}",
-                root.display()
-            ));
+            return Err(RaplError::NoZones(root.display().to_string()));
         }
         let mut zones = Vec::new();
         let mut names = Vec::new();
         for d in dirs {
             let energy = d.join("energy_uj");
-            read_u64(&energy).map_err(|e| format!("absent: RAPL counter unreadable ({e})"))?;
+            read_u64(&energy).map_err(|e| RaplError::Counter(Box::new(e)))?;
             let max_uj = read_u64(&d.join("max_energy_range_uj")).unwrap_or(u64::MAX);
             names.push(
                 fs::read_to_string(d.join("name"))
@@ -79,7 +106,7 @@ impl Rapl {
         Ok(Rapl { zones, names })
     }
 
-    pub fn read(&self) -> Result<Reading, String> {
+    pub fn read(&self) -> Result<Reading, RaplError> {
         self.zones
             .iter()
             .map(|z| read_u64(&z.energy))
@@ -135,7 +162,9 @@ mod tests {
 
     #[test]
     fn a_missing_tree_says_absent() {
-        let err = Rapl::open_at(Path::new("/nonexistent/powercap")).unwrap_err();
+        let err = Rapl::open_at(Path::new("/nonexistent/powercap"))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("absent:"), "{err}");
     }
 }
