@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod budget;
 pub mod coins;
 
 /// The network snapshot shipped with the binary.

@@ -63,6 +63,14 @@ impl Backend for FailsLater {
     ) -> Result<SearchOutcome, BackendError> {
         self.inner.scrypt_search(job, range)
     }
+
+    fn verify_sigs(
+        &self,
+        items: &[micromine::kernel::sigverify::SigItem],
+        out: &mut [micromine::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        self.inner.verify_sigs(items, out)
+    }
 }
 
 #[test]

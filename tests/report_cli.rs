@@ -539,10 +539,15 @@ fn a_kernel_this_version_does_not_know_is_named_in_the_run_notes_not_dropped() {
     let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let notes = out["run_notes"].as_array().unwrap();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("blake3") && n.as_str().unwrap().contains("does not know")),
+        notes.iter().any(|n| n.as_str().unwrap().contains("blake3")
+            && n.as_str().unwrap().contains("does not know")),
         "{notes:?}"
     );
-    assert!(out["rows"].as_array().unwrap().iter().all(|r| r["kernel"] != "blake3"));
+    assert!(
+        out["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kernel"] != "blake3")
+    );
 }

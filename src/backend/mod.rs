@@ -16,6 +16,7 @@ use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::sigverify::{SigItem, Verdict};
 
 pub use worker::Worker;
 
@@ -30,6 +31,8 @@ pub enum BackendError {
     Duco(#[from] crate::kernel::duco::DucoError),
     #[error(transparent)]
     Search(#[from] crate::kernel::search::SearchError),
+    #[error("backend {backend} does not run kernel {kernel}")]
+    Unsupported { backend: String, kernel: Kernel },
 }
 
 /// One way of running the kernels. Each call is one worker's batch; the
@@ -66,6 +69,18 @@ pub trait Backend: Send + Sync {
         job: &ScryptJob,
         range: Range<u64>,
     ) -> Result<SearchOutcome, BackendError>;
+
+    /// One verdict per signature into `out`, which has the same length.
+    /// Items come from the host checks (`SigItem`'s constructors), so a
+    /// backend decides only the curve arithmetic.
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError>;
+
+    /// Whether this backend runs `kernel` at all (a signature library runs
+    /// only `sigverify`).
+    fn supports(&self, kernel: Kernel) -> bool {
+        let _ = kernel;
+        true
+    }
 
     /// The name reports give the code that runs `kernel` here: a CPU level
     /// without code of its own for a kernel runs a weaker level's.

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use crate::backend::Backend;
+use crate::backend::cpu::sigverify::SigLibrary;
 use crate::backend::cpu::{CpuBackend, Platform};
+use crate::kernel::sigverify::cpu::SigBackend;
 
 /// Why a `--backend` name cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -19,6 +21,7 @@ pub enum SelectError {
 pub fn names() -> Vec<String> {
     let mut v = vec!["simd".to_string()];
     v.extend(Platform::ALL.iter().map(|p| p.name().to_string()));
+    v.extend(SigBackend::ALL.iter().map(|b| b.name().to_string()));
     v.push("gpu".into());
     v.push("all".into());
     v
@@ -63,11 +66,20 @@ pub fn select(name: &str) -> Result<Selection, SelectError> {
                     Err(why) => skipped.push((p.name().to_string(), why)),
                 }
             }
+            // libsecp256k1 is every CPU level's sigverify code already.
+            run.push(Arc::new(SigLibrary(SigBackend::K256)) as Arc<dyn Backend>);
             match open_gpu() {
                 Ok(g) => run.push(g),
                 Err(why) => skipped.push(("gpu".to_string(), why)),
             }
             Ok((run, skipped))
+        }
+        _ if SigBackend::from_name(name).is_some() => {
+            let lib = SigBackend::from_name(name).expect("matched");
+            Ok((
+                vec![Arc::new(SigLibrary(lib)) as Arc<dyn Backend>],
+                Vec::new(),
+            ))
         }
         _ => match Platform::from_name(name) {
             Some(p) => {

@@ -12,6 +12,7 @@ use crate::kernel::header::{HEADER_LEN, Target};
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{NONCE_END, Prepared, SearchJob};
 use crate::kernel::sha256;
+use crate::kernel::sigverify::{SigItem, Verdict, fixtures};
 
 use super::parallel::split_range;
 
@@ -93,6 +94,7 @@ enum Input {
     Merkle(Vec<[u8; 32]>),
     Duco(duco::Prepared),
     Scrypt(ScryptJob),
+    Sigs(Vec<SigItem>, Vec<Verdict>),
 }
 
 /// The worker every backend gets unless it needs its own: it calls the
@@ -147,6 +149,13 @@ impl<'a> BatchWorker<'a> {
                 Vec::new(),
             ),
             Kernel::Scrypt => (Input::Scrypt(timed_scrypt_job()), Vec::new()),
+            // A real block's signatures, repeated to fill the batch.
+            Kernel::SigVerify => {
+                let block = fixtures::block_items();
+                let items: Vec<SigItem> = block.iter().copied().cycle().take(n).collect();
+                let verdicts = vec![Verdict::Valid; items.len()];
+                (Input::Sigs(items, verdicts), Vec::new())
+            }
         };
         BatchWorker {
             backend,
@@ -168,7 +177,7 @@ pub fn timed_scrypt_job() -> ScryptJob {
 impl Worker for BatchWorker<'_> {
     fn run(&mut self, n: u64) -> Result<u64, BackendError> {
         let b = self.backend;
-        let done = match &self.input {
+        let done = match &mut self.input {
             Input::Search(p) => b.search(p, self.slice.next(n))?.hashed,
             Input::Duco(p) => b.duco_search(p, self.slice.next(n))?.hashed,
             Input::Scrypt(job) => b.scrypt_search(job, self.slice.next(n))?.hashed,
@@ -180,6 +189,12 @@ impl Worker for BatchWorker<'_> {
             Input::Merkle(level) => {
                 let n = (n as usize).min(self.out.len());
                 b.merkle_pairs(&level[..2 * n], &mut self.out[..n])?;
+                n as u64
+            }
+            Input::Sigs(items, verdicts) => {
+                let n = (n as usize).min(items.len());
+                b.verify_sigs(&items[..n], &mut verdicts[..n])?;
+                std::hint::black_box(&verdicts[..n]);
                 n as u64
             }
         };

@@ -115,14 +115,7 @@ pub fn sampled(
 /// The warm-up phase, run before anything is timed and thrown away:
 /// caches, clocks and thread start-up settle.
 pub fn warm_up(platform: &Engine, kernel: Kernel, threads: usize) -> Result<(), Cut> {
-    run_workers(
-        platform,
-        kernel,
-        threads,
-        Throttle::unlimited(),
-        WARM_UP,
-    )
-    .map(|_| ())
+    run_workers(platform, kernel, threads, Throttle::unlimited(), WARM_UP).map(|_| ())
 }
 
 /// How long the warm-up phase runs.

@@ -7,6 +7,7 @@ use crate::kernel::Kernel;
 use crate::kernel::header::{HEADER_LEN, Target};
 use crate::kernel::search::{Prepared, SearchJob, search_naive};
 use crate::kernel::sha256;
+use crate::kernel::sigverify::{SigItem, Verdict, fixtures};
 
 use super::engine::Engine;
 
@@ -15,6 +16,7 @@ use super::engine::Engine;
 pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
     match kernel {
         Kernel::DucoS1 | Kernel::Scrypt => coins::verify::verify(kernel, platform.0.as_ref()),
+        Kernel::SigVerify => verify_sigs(platform),
         Kernel::Sha256d => {
             let header = genesis();
             let bits = u32::from_le_bytes(header[72..76].try_into().expect("4"));
@@ -94,4 +96,50 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, String> {
             ))
         }
     }
+}
+
+/// Real signatures: a mainnet block's P2PKH inputs must all verify, each
+/// with one bit flipped (signature, key or message) must fail, and the
+/// BIP340 vectors must give their published verdicts.
+fn verify_sigs(platform: &Engine) -> Result<String, String> {
+    let run = |items: &[SigItem]| -> Result<Vec<Verdict>, String> {
+        let mut out = vec![Verdict::Valid; items.len()];
+        platform
+            .0
+            .verify_sigs(items, &mut out)
+            .map_err(|e| platform.failed(e))?;
+        Ok(out)
+    };
+    let block = fixtures::block_items();
+    if let Some(i) = run(&block)?.iter().position(|v| !v.is_valid()) {
+        return Err(format!("block 169,482 signature {i} rejected"));
+    }
+    let tampered: Vec<SigItem> = block
+        .iter()
+        .enumerate()
+        .map(|(i, item)| fixtures::tampered(item, i))
+        .collect();
+    if let Some(i) = run(&tampered)?.iter().position(|v| v.is_valid()) {
+        return Err(format!(
+            "block 169,482 signature {i} accepted with a bit flipped"
+        ));
+    }
+    let cases = fixtures::bip340_cases();
+    let items: Vec<SigItem> = cases.iter().filter_map(|c| c.item.ok()).collect();
+    let mut verdicts = run(&items)?.into_iter();
+    for c in &cases {
+        // A vector the host rejects never reaches the backend.
+        let got = c.item.is_ok() && verdicts.next().is_some_and(|v| v.is_valid());
+        if got != c.valid {
+            return Err(format!(
+                "BIP340 vector {} verdict {got}, published {}",
+                c.index, c.valid
+            ));
+        }
+    }
+    Ok(format!(
+        "{} P2PKH signatures of block 169,482 valid, each with one bit flipped invalid; {} BIP340 verdicts match",
+        block.len(),
+        cases.len()
+    ))
 }

@@ -9,13 +9,13 @@ use crate::backend::cpu::Platform;
 use crate::bench::Engine;
 use crate::bench::sample::{Cut, sampled, single_thread_rate, stopped, warm_up};
 use crate::bench::stats::rate_of;
+use crate::bench::throttle::Throttle;
 use crate::bench::verify::verify;
 use crate::export::report::{BenchResult, Calibration, Emulation};
-use crate::bench::throttle::Throttle;
 use crate::kernel::Kernel;
 
-use super::rapl::{Rapl, RaplError};
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
+use super::rapl::{Rapl, RaplError};
 use super::{Operating, PowerError, PowerModel, Profile, ProfileKind};
 
 /// What a profile run was asked to do.
@@ -205,7 +205,25 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
 /// Checks the cap/duty against every profile before anything runs, so
 /// that nonsense fails fast with exit code 2.
 pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateError> {
-    profiles.iter().try_for_each(|p| plan(p, opts).map(|_| ()))
+    profiles.iter().try_for_each(|p| {
+        let plan = plan(p, opts)?;
+        let runs_any = opts
+            .kernels
+            .iter()
+            .any(|&k| plan.engines.iter().any(|e| e.0.supports(k)));
+        if runs_any || opts.kernels.is_empty() {
+            Ok(())
+        } else {
+            let names: Vec<&str> = opts.kernels.iter().map(|k| k.name()).collect();
+            Err(EmulateError::Other {
+                profile: p.name.clone(),
+                message: format!(
+                    "no chosen backend runs kernel {} (a signature library runs only sigverify)",
+                    names.join(", ")
+                ),
+            })
+        }
+    })
 }
 
 /// One kernel on one engine: its row, or the stop that cut it short (a
@@ -270,7 +288,14 @@ pub fn run_profile(
         if stopped() {
             break;
         }
-        for engine in distinct_codes(&cx.plan.engines, kernel) {
+        let engines = distinct_codes(&cx.plan.engines, kernel);
+        if engines.is_empty() {
+            progress(&format!(
+                "{}: {kernel} skipped: no chosen backend runs it",
+                profile.name
+            ));
+        }
+        for engine in engines {
             match cx.run_one(kernel, &engine, &mut progress)? {
                 Step::Row(r) => results.push(r),
                 Step::Stopped => break 'kernels,
@@ -285,13 +310,14 @@ pub fn run_profile(
     })
 }
 
-/// The engines to time `kernel` on, each piece of code once: a level
+/// The engines to time `kernel` on, each piece of code once, leaving out
+/// backends that do not run it at all (a signature library): a level
 /// without code of its own for a kernel runs a weaker level's (see
 /// `Platform::for_kernel`).
 fn distinct_codes(engines: &[Engine], kernel: Kernel) -> Vec<Engine> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for e in engines {
+    for e in engines.iter().filter(|e| e.0.supports(kernel)) {
         let level = e.level_name(kernel);
         if !seen.contains(&level) {
             seen.push(level);
@@ -499,7 +525,15 @@ impl ProfileContext<'_> {
                     self.device_cal = Some(cal);
                 }
                 let cal = self.device_cal.as_ref().expect("set above");
-                let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                let (mut c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                if kernel == Kernel::SigVerify {
+                    // Wide multiplies, not SHA rounds: the ratio to sha256d
+                    // on this host is the only bridge until a class has a
+                    // published signature figure of its own.
+                    c.factor_source.push_str(
+                        "; sigverify extrapolated from this sha256d calibration (no published signature-verification figure for this class)",
+                    );
+                }
                 Ok((c, full, host_rate(engine)?))
             }
             _ => {

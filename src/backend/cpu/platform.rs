@@ -86,6 +86,9 @@ impl Platform {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
             Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
             Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Portable),
+            // One library for every level: libsecp256k1 has no ISA dispatch
+            // of its own to choose (see `CpuBackend::level_name`).
+            Kernel::SigVerify => self == Platform::Portable,
         };
         if has {
             Ok(())

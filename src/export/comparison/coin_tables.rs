@@ -46,7 +46,7 @@ pub(super) fn scrypt(c: &Comparison) -> Vec<Table> {
         speed.push(vec![
             label(id),
             id.backend.clone(),
-    threads(id),
+            threads(id),
             si(m.hashrate, "H/s"),
             format!("{}%", sig3(m.availability * 100.0)),
             e.map_or_else(na, |e| si(e.power_w, "W")),
@@ -56,8 +56,7 @@ pub(super) fn scrypt(c: &Comparison) -> Vec<Table> {
         let coin = |i: usize| or_not_sourced(m.income.get(i).and_then(|c| c.per_day), sig3);
         // With no power model there is no cost to set against revenue:
         // n/a; with one, a missing revenue is a missing source.
-        let energy_money = |f: fn(&coins::ScryptEnergy) -> Option<f64>,
-                            fmt: fn(f64) -> String| {
+        let energy_money = |f: fn(&coins::ScryptEnergy) -> Option<f64>, fmt: fn(f64) -> String| {
             e.map_or_else(na, |e| or_not_sourced(f(e), fmt))
         };
         money.push(vec![

@@ -10,6 +10,7 @@ use super::load::Loaded;
 use super::markdown::Table;
 use super::report::BenchResult;
 use super::units::{difficulty, si, sig3, thousands, usd};
+use crate::economics::budget::{self, BlockBudget};
 use crate::economics::coins::{self, Claim, CoinSnapshot, DucoMining, ScryptMining};
 use crate::economics::{self, Energy, HeaderValidation, MerkleValidation, Mining, Snapshot};
 use crate::kernel::Kernel;
@@ -83,6 +84,17 @@ pub enum Figures {
     Duco {
         #[serde(flatten)]
         mining: DucoMining,
+    },
+    /// Signature verification: the per-block validation budget.
+    SigVerify {
+        /// Signatures verified per second (the device under its cap).
+        sigs_per_s: f64,
+        /// Modelled device power, W, when emulated.
+        power_w: Option<f64>,
+        /// Share of the day the device is available.
+        availability: f64,
+        /// One budget per sourced block load.
+        budget: Vec<BlockBudget>,
     },
 }
 
@@ -239,6 +251,12 @@ impl Figures {
             },
             Kernel::DucoS1 => Figures::Duco {
                 mining: coins::duco_mining(electricity, rate, availability, power),
+            },
+            Kernel::SigVerify => Figures::SigVerify {
+                sigs_per_s: rate,
+                power_w: power,
+                availability,
+                budget: budget::budgets(rate, availability, power),
             },
         })
     }
@@ -431,6 +449,7 @@ impl Comparison {
                 Kernel::Merkle => out.push(tables::merkle(self)),
                 Kernel::DucoS1 => out.push(coin_tables::duco(self)),
                 Kernel::Scrypt => out.extend(coin_tables::scrypt(self)),
+                Kernel::SigVerify => out.push(tables::sigverify(self)),
             }
         }
         let limited = self.rows.iter().any(|r| r.id.host_limited);

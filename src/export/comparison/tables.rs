@@ -1,10 +1,10 @@
 //! The sha256d, header and Merkle tables of a comparison.
 
-use crate::kernel::Kernel;
 use super::{Comparison, Figures, HOST_LIMITED_MARK, RowId};
-use crate::economics;
+use crate::economics::{self, budget};
 use crate::export::markdown::Table;
 use crate::export::units::{duration, probability, si, sig3, thousands, times, usd};
+use crate::kernel::Kernel;
 
 /// A row's first cell: the profile with its caveats.
 pub(super) fn label(id: &RowId) -> String {
@@ -74,7 +74,7 @@ pub(super) fn mining(c: &Comparison) -> Vec<Table> {
         speed.push(vec![
             label(id),
             id.backend.clone(),
-    threads(id),
+            threads(id),
             si(m.hashrate, "H/s"),
             format!("{}%", sig3(m.availability * 100.0)),
             e.map_or_else(na, |e| si(e.power_w, "W")),
@@ -133,7 +133,6 @@ pub(super) fn mining(c: &Comparison) -> Vec<Table> {
         sig3(c.snapshot.reward_btc())
     ));
     vec![speed, money]
-
 }
 
 /// Header-chain validation against the network's pace.
@@ -152,7 +151,10 @@ pub(super) fn headers(c: &Comparison) -> Table {
         2,
     );
     for (id, power_w, v) in c.rows_of(Kernel::Headers).filter_map(|r| match &r.figures {
-        Figures::Headers { power_w, validation } => Some((&r.id, power_w, validation)),
+        Figures::Headers {
+            power_w,
+            validation,
+        } => Some((&r.id, power_w, validation)),
         _ => None,
     }) {
         t.push(vec![
@@ -190,7 +192,10 @@ pub(super) fn merkle(c: &Comparison) -> Table {
         2,
     );
     for (id, power_w, v) in c.rows_of(Kernel::Merkle).filter_map(|r| match &r.figures {
-        Figures::Merkle { power_w, validation } => Some((&r.id, power_w, validation)),
+        Figures::Merkle {
+            power_w,
+            validation,
+        } => Some((&r.id, power_w, validation)),
         _ => None,
     }) {
         t.push(vec![
@@ -211,5 +216,65 @@ pub(super) fn merkle(c: &Comparison) -> Table {
         sig3(txs / economics::BLOCK_INTERVAL_S),
         sig3(txs)
     ));
+    t
+}
+
+/// The per-block validation budget of every signature-verification row.
+pub(super) fn sigverify(c: &Comparison) -> Table {
+    let busiest = budget::BLOCK_LOADS[budget::BLOCK_LOADS.len() - 1];
+    let mut t = Table::new(
+        &format!(
+            "Validation: signatures (a block of {} checks, height {})",
+            thousands(busiest.signatures),
+            thousands(busiest.height)
+        ),
+        &[
+            "Profile",
+            "Backend",
+            "Threads",
+            "Sigs/s",
+            "Power",
+            "Seconds per block",
+            "Share of 600 s",
+            "J per block",
+            "Devices to keep up",
+        ],
+        2,
+    );
+    for r in c.rows_of(Kernel::SigVerify) {
+        let Figures::SigVerify {
+            sigs_per_s,
+            power_w,
+            budget,
+            ..
+        } = &r.figures
+        else {
+            continue;
+        };
+        let Some(b) = budget.last() else { continue };
+        t.push(vec![
+            label(&r.id),
+            r.id.backend.clone(),
+            threads(&r.id),
+            sig3(*sigs_per_s),
+            power_w.map_or_else(na, |p| si(p, "W")),
+            duration(b.device_s_per_block),
+            format!("{}%", sig3(100.0 * b.share_of_interval)),
+            b.joules_per_block.map_or_else(na, sig3),
+            thousands(b.devices_to_keep_up as u64),
+        ]);
+    }
+    for load in budget::BLOCK_LOADS {
+        t.notes.push(format!(
+            "Block {}: {} signature checks ({}).",
+            thousands(load.height),
+            thousands(load.signatures),
+            load.source
+        ));
+    }
+    t.notes.push(
+        "Share of 600 s = the device's verification time per block over the part of each block interval it is available (under its power cap); above 100% it falls behind the chain. JSON output has both blocks' budgets."
+            .to_string(),
+    );
     t
 }
