@@ -62,7 +62,7 @@ pub fn run_workers(
                             return 0;
                         }
                         w.run(n).unwrap_or_else(|e| {
-                            failure = Some(platform.failed(e));
+                            failure = Some(platform.failed(e).to_string());
                             0
                         })
                     });

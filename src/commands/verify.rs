@@ -184,7 +184,7 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             }
             t.record(
                 &format!("{} {}", backend.name(), kernel.name()),
-                bench::verify::verify(engine, kernel),
+                bench::verify::verify(engine, kernel).map_err(|e| e.to_string()),
             );
         }
         chain_checks(&mut t, backend, &headers);

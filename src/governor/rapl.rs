@@ -25,27 +25,61 @@ pub struct Rapl {
 #[derive(Clone, Debug)]
 pub struct Reading(Vec<u64>);
 
-fn read_u64(p: &Path) -> Result<u64, String> {
-    let s = fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    s.trim()
-        .parse()
-        .map_err(|e| format!("{}: not a number: {e}", p.display()))
+/// Why host energy is not available. Every variant that reaches a report
+/// starts with `absent:`, which is how the report marks a missing figure.
+#[derive(Debug, thiserror::Error)]
+pub enum RaplError {
+    #[error("absent: no RAPL energy counters on this host ({}: {source})", root.display())]
+    NoPowercap {
+        root: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("absent: no RAPL package zones under {}", root.display())]
+    NoZones { root: PathBuf },
+    #[error("absent: RAPL counter unreadable ({0})")]
+    Unreadable(#[source] CounterError),
+    #[error(transparent)]
+    Counter(#[from] CounterError),
+}
+
+/// One counter file that could not be read as a number.
+#[derive(Debug, thiserror::Error)]
+pub enum CounterError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a number: {source}", path.display())]
+    NotANumber {
+        path: PathBuf,
+        source: std::num::ParseIntError,
+    },
+}
+
+fn read_u64(p: &Path) -> Result<u64, CounterError> {
+    let s = fs::read_to_string(p).map_err(|source| CounterError::Read {
+        path: p.to_path_buf(),
+        source,
+    })?;
+    s.trim().parse().map_err(|source| CounterError::NotANumber {
+        path: p.to_path_buf(),
+        source,
+    })
 }
 
 impl Rapl {
     /// Opens the package zones under `/sys/class/powercap`, or says why
     /// host energy is absent.
-    pub fn open() -> Result<Rapl, String> {
+    pub fn open() -> Result<Rapl, RaplError> {
         Self::open_at(Path::new(POWERCAP))
     }
 
     /// As [`Rapl::open`], under another root (tests use a temporary tree).
-    pub fn open_at(root: &Path) -> Result<Rapl, String> {
-        let entries = fs::read_dir(root).map_err(|e| {
-            format!(
-                "absent: no RAPL energy counters on this host ({}: {e})",
-                root.display()
-            )
+    pub fn open_at(root: &Path) -> Result<Rapl, RaplError> {
+        let entries = fs::read_dir(root).map_err(|source| RaplError::NoPowercap {
+            root: root.to_path_buf(),
+            source,
         })?;
         let mut dirs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -58,16 +92,15 @@ impl Rapl {
             .collect();
         dirs.sort();
         if dirs.is_empty() {
-            return Err(format!(
-                "absent: no RAPL package zones under {}",
-                root.display()
-            ));
+            return Err(RaplError::NoZones {
+                root: root.to_path_buf(),
+            });
         }
         let mut zones = Vec::new();
         let mut names = Vec::new();
         for d in dirs {
             let energy = d.join("energy_uj");
-            read_u64(&energy).map_err(|e| format!("absent: RAPL counter unreadable ({e})"))?;
+            read_u64(&energy).map_err(RaplError::Unreadable)?;
             let max_uj = read_u64(&d.join("max_energy_range_uj")).unwrap_or(u64::MAX);
             names.push(
                 fs::read_to_string(d.join("name"))
@@ -79,12 +112,9 @@ impl Rapl {
         Ok(Rapl { zones, names })
     }
 
-    pub fn read(&self) -> Result<Reading, String> {
-        self.zones
-            .iter()
-            .map(|z| read_u64(&z.energy))
-            .collect::<Result<_, _>>()
-            .map(Reading)
+    pub fn read(&self) -> Result<Reading, RaplError> {
+        let uj = self.zones.iter().map(|z| read_u64(&z.energy));
+        Ok(Reading(uj.collect::<Result<_, _>>()?))
     }
 
     /// Joules used between two readings, allowing one wrap per zone.
@@ -136,6 +166,6 @@ mod tests {
     #[test]
     fn a_missing_tree_says_absent() {
         let err = Rapl::open_at(Path::new("/nonexistent/powercap")).unwrap_err();
-        assert!(err.starts_with("absent:"), "{err}");
+        assert!(err.to_string().starts_with("absent:"), "{err}");
     }
 }
