@@ -3,9 +3,9 @@
 
 use crate::backend::coins;
 use crate::backend::coins::verify::CheckError;
-use crate::backend::worker::{GENESIS_NONCE, genesis};
 use crate::kernel::Kernel;
-use crate::kernel::header::{CompactError, HEADER_LEN, Target};
+use crate::kernel::fixtures::{GENESIS_NONCE, VERIFY_HEADER_COUNT, genesis, genesis_with_nonces};
+use crate::kernel::header::{CompactError, Target};
 use crate::kernel::search::{Prepared, SearchError, SearchJob, search_naive};
 use crate::kernel::sha256;
 
@@ -69,14 +69,8 @@ pub fn verify(platform: &Engine, kernel: Kernel) -> Result<String, VerifyError> 
             ))
         }
         Kernel::Headers => {
-            let n = 257;
-            let headers: Vec<[u8; HEADER_LEN]> = (0..n as u32)
-                .map(|i| {
-                    let mut h = genesis();
-                    h[76..80].copy_from_slice(&i.to_le_bytes());
-                    h
-                })
-                .collect();
+            let headers = genesis_with_nonces(VERIFY_HEADER_COUNT);
+            let n = headers.len();
             let mut out = vec![[0u8; 32]; n];
             platform.hash_headers(&headers, &mut out)?;
             for i in 0..n {

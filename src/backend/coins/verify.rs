@@ -1,11 +1,10 @@
 //! Checks the coin kernels must pass before their timings count, on real
-//! data compiled into the binary (the same files the tests read, with their
-//! provenance in tests/data/README.md).
+//! data compiled into the binary (`kernel::fixtures`, which the tests and
+//! benches read too; provenance in tests/data/README.md).
 
 use crate::kernel::duco::{self, DucoError, DucoJob, DucoOutcome};
-use crate::kernel::header::{
-    CompactError, HEADER_LEN, Header, Target, display_hex, target_from_compact,
-};
+use crate::kernel::fixtures::{DUCO_LAST_HASH, FixtureError, duco_jobs, litecoin_genesis};
+use crate::kernel::header::{CompactError, Header, Target, display_hex, target_from_compact};
 use crate::kernel::scrypt::{self, Params, ScryptError, ScryptJob};
 use crate::kernel::search::{SearchError, SearchOutcome};
 
@@ -32,6 +31,8 @@ pub enum CheckError {
     #[error("{0} is not a coin kernel")]
     NotACoin(Kernel),
     #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    #[error(transparent)]
     Backend(#[from] BackendError),
     #[error(transparent)]
     Duco(#[from] DucoError),
@@ -42,40 +43,13 @@ pub enum CheckError {
     #[error(transparent)]
     Compact(#[from] CompactError),
     #[error(transparent)]
-    Json(#[from] serde_json::Error),
-    #[error(transparent)]
     Hex(#[from] hex::FromHexError),
 }
 
-const DUCO_JOBS: &str = include_str!("../../../tests/data/duco/duco_s1_jobs.json");
-const LITECOIN_GENESIS: &str = include_str!("../../../tests/data/scrypt/litecoin_genesis.json");
 const RFC7914: &str = include_str!("../../../tests/data/scrypt/rfc7914_scrypt_vectors.txt");
 
 /// Largest RFC 7914 vector scratchpad checked here (skips the 1 GiB one).
 const RFC_MAX_BYTES: u64 = 16 << 20;
-
-/// The Litecoin genesis header and its two published hashes (display hex).
-pub struct LitecoinGenesis {
-    pub header: [u8; HEADER_LEN],
-    pub block_hash: String,
-    pub scrypt_hash: String,
-}
-
-/// The embedded Litecoin genesis record.
-pub fn litecoin_genesis() -> LitecoinGenesis {
-    let v: serde_json::Value =
-        serde_json::from_str(LITECOIN_GENESIS).expect("embedded genesis JSON is valid");
-    let s = |k: &str| v[k].as_str().expect("string field").to_string();
-    let header = hex::decode(s("header_hex"))
-        .expect("hex")
-        .try_into()
-        .expect("80 bytes");
-    LitecoinGenesis {
-        header,
-        block_hash: s("block_hash"),
-        scrypt_hash: s("scrypt_pow_hash"),
-    }
-}
 
 /// Runs the coin checks for `kernel` on `backend`, at the level it times
 /// (a GPU re-checks every hit on the CPU inside its searches); Ok carries
@@ -108,21 +82,10 @@ type ScryptSearch<'a> =
     dyn Fn(&ScryptJob, std::ops::Range<u64>) -> Result<SearchOutcome, BackendError> + 'a;
 
 fn verify_duco(search: &DucoSearch) -> Result<String, CheckError> {
-    let v: serde_json::Value = serde_json::from_str(DUCO_JOBS)?;
-    let jobs = v["jobs"]
-        .as_array()
-        .ok_or(CheckError::Data("no jobs in the DUCO data"))?;
-    for j in jobs {
-        let field = |k: &str| j[k].as_str().unwrap_or_default();
-        let job = DucoJob::new(
-            field("last_hash"),
-            field("expected_hash"),
-            j["difficulty"].as_u64().unwrap_or_default(),
-        )?;
-        let want = j["result_nonce"]
-            .as_u64()
-            .ok_or(CheckError::Data("job without result_nonce"))?;
-        let p = duco::Prepared::new(&job);
+    let jobs = duco_jobs()?;
+    for (job, want) in &jobs {
+        let want = *want;
+        let p = duco::Prepared::new(job);
         for threads in [1, 3] {
             let got = search(&p, job.full_range(), threads)?;
             if got.hits != [want] {
@@ -134,7 +97,7 @@ fn verify_duco(search: &DucoSearch) -> Result<String, CheckError> {
         }
     }
     // Where n reaches 16 digits the message spills into a second block.
-    let last = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
+    let last = DUCO_LAST_HASH;
     let edge = 1_000_000_000_000_000u64;
     let answer = edge + 1;
     let expected = crate::kernel::sha1::sha1(format!("{last}{answer}").as_bytes());
