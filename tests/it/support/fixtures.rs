@@ -20,6 +20,8 @@ macro_rules! data_path {
 }
 pub(crate) use data_path;
 
+// Some of these only the GPU modules use.
+#[cfg_attr(not(feature = "gpu"), allow(unused_imports))]
 pub use micromine::kernel::fixtures::{
     DUCO_LAST_HASH, GENESIS_HEX, GENESIS_NONCE, MAINNET_HEADERS, duco_jobs, genesis,
     litecoin_genesis,
@@ -42,6 +44,7 @@ pub fn mainnet_bin() -> PathBuf {
 }
 
 /// Mainnet headers 0..=10236 as 80-byte records.
+#[cfg_attr(not(feature = "gpu"), allow(dead_code))]
 pub fn mainnet_headers() -> Vec<[u8; 80]> {
     MAINNET_HEADERS
         .chunks_exact(80)
