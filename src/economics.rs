@@ -2,7 +2,7 @@
 //! snapshot, solo and pool mining expectations, and validation capacity.
 //!
 //! Everything here is a plain formula over plain numbers so that each one can
-//! be checked by hand against public figures (see `tests/economics.rs`).
+//! be checked by hand against public figures (see `tests/it/economics.rs`).
 
 use serde::{Deserialize, Serialize};
 

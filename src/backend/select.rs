@@ -27,17 +27,25 @@ pub fn names() -> Vec<String> {
     v
 }
 
+/// Why there is no GPU backend.
+#[derive(Debug, thiserror::Error)]
+pub enum NoGpu {
+    #[cfg(feature = "gpu")]
+    #[error(transparent)]
+    Unavailable(#[from] crate::backend::gpu::GpuUnavailable),
+    #[error("built without the gpu feature")]
+    NotBuilt,
+}
+
 /// Opens the GPU backend, or says why there is none.
-pub fn open_gpu() -> Result<Arc<dyn Backend>, String> {
+pub fn open_gpu() -> Result<Arc<dyn Backend>, NoGpu> {
     #[cfg(feature = "gpu")]
     {
-        crate::backend::gpu::open()
-            .map(|g| Arc::new(g) as Arc<dyn Backend>)
-            .map_err(|e| e.to_string())
+        Ok(Arc::new(crate::backend::gpu::open()?))
     }
     #[cfg(not(feature = "gpu"))]
     {
-        Err("built without the gpu feature".to_string())
+        Err(NoGpu::NotBuilt)
     }
 }
 
@@ -50,27 +58,27 @@ pub type Selection = (Vec<Arc<dyn Backend>>, Vec<(String, String)>);
 
 /// The backends a `--backend` name stands for.
 pub fn select(name: &str) -> Result<Selection, SelectError> {
-    let unavailable = |reason: String| SelectError::Unavailable {
+    let unavailable = |reason: &dyn std::fmt::Display| SelectError::Unavailable {
         name: name.to_string(),
-        reason,
+        reason: reason.to_string(),
     };
     match name {
         "simd" => Ok((vec![cpu(Platform::detect())], Vec::new())),
-        "gpu" => Ok((vec![open_gpu().map_err(unavailable)?], Vec::new())),
+        "gpu" => Ok((vec![open_gpu().map_err(|e| unavailable(&e))?], Vec::new())),
         "all" => {
             let mut run = Vec::new();
             let mut skipped = Vec::new();
             for &p in Platform::ALL {
                 match p.availability() {
                     Ok(()) => run.push(cpu(p)),
-                    Err(why) => skipped.push((p.name().to_string(), why)),
+                    Err(why) => skipped.push((p.name().to_string(), why.to_string())),
                 }
             }
             // libsecp256k1 is every CPU level's sigverify code already.
             run.push(Arc::new(SigLibrary(SigBackend::K256)) as Arc<dyn Backend>);
             match open_gpu() {
                 Ok(g) => run.push(g),
-                Err(why) => skipped.push(("gpu".to_string(), why)),
+                Err(why) => skipped.push(("gpu".to_string(), why.to_string())),
             }
             Ok((run, skipped))
         }
@@ -83,7 +91,7 @@ pub fn select(name: &str) -> Result<Selection, SelectError> {
         }
         _ => match Platform::from_name(name) {
             Some(p) => {
-                p.availability().map_err(unavailable)?;
+                p.availability().map_err(|e| unavailable(&e))?;
                 Ok((vec![cpu(p)], Vec::new()))
             }
             None => Err(SelectError::Unknown {

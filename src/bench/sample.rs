@@ -57,7 +57,10 @@ pub fn run_workers(
                     let mut w = platform.0.as_ref().worker(kernel, i, threads);
                     match throttle.drive(clock, duration, chunk, stopped, w.as_mut()) {
                         Ok(stats) => (stats, None),
-                        Err(e) => (ThrottleStats::default(), Some(platform.failed(e))),
+                        Err(e) => (
+                            ThrottleStats::default(),
+                            Some(platform.failed(e).to_string()),
+                        ),
                     }
                 })
             })

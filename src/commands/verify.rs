@@ -13,13 +13,13 @@ use micromine::bench::nist;
 use micromine::bench::{self, Engine};
 use micromine::kernel::Kernel;
 use micromine::kernel::chain;
+use micromine::kernel::fixtures::{
+    MAINNET_HEADER_COUNT as HEADER_COUNT, MAINNET_HEADERS as HEADERS,
+};
 use micromine::kernel::header::{HEADER_LEN, parse_display_hex};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::sha256::sha256;
 
-/// Mainnet heights 0..=10236, raw 80-byte records.
-const HEADERS: &[u8] = include_bytes!("../../tests/data/btc_headers/mainnet_000000_010236.bin");
-const HEADER_COUNT: usize = 10_237;
 /// The header whose Merkle root is tampered with; validation must stop there.
 const TAMPERED: usize = 5000;
 
@@ -184,7 +184,7 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             }
             t.record(
                 &format!("{} {}", backend.name(), kernel.name()),
-                bench::verify::verify(engine, kernel),
+                bench::verify::verify(engine, kernel).map_err(|e| e.to_string()),
             );
         }
         chain_checks(&mut t, backend, &headers);

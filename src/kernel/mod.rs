@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod duco;
+pub mod fixtures;
 pub mod header;
 pub mod merkle;
 pub mod scrypt;

@@ -82,13 +82,22 @@ pub fn platform_for(isa: super::IsaClass) -> (Platform, Option<String>) {
     )
 }
 
+/// Why a kernel cannot run on a device at all.
+#[derive(Debug, thiserror::Error)]
+enum NoWorkers {
+    #[error("{0} KiB of RAM overflow a byte count")]
+    RamOverflow(u64),
+    #[error(transparent)]
+    NoLane(#[from] coins::NoLane),
+}
+
 /// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
 /// (all of its RAM is assumed free for them, an upper bound).
 fn kernel_threads(
     profile: &Profile,
     threads: usize,
     kernel: Kernel,
-) -> Result<(usize, Option<String>), String> {
+) -> Result<(usize, Option<String>), NoWorkers> {
     let ProfileKind::Emulated(e) = &profile.kind else {
         return Ok((threads, None));
     };
@@ -96,9 +105,8 @@ fn kernel_threads(
     let ram_bytes = e
         .ram_kib
         .checked_mul(1024)
-        .ok_or_else(|| format!("{} KiB of RAM overflow a byte count", e.ram_kib))?;
-    let plan =
-        coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes).map_err(|err| err.to_string())?;
+        .ok_or(NoWorkers::RamOverflow(e.ram_kib))?;
+    let plan = coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes)?;
     let note = plan.limited_by_memory.then(|| {
         format!(
             "{} KiB of RAM hold {} {} scratchpad(s) of {} KiB, fewer than the device's {} core(s): lanes limited to {}",

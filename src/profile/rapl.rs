@@ -25,41 +25,45 @@ pub struct Rapl {
 #[derive(Clone, Debug)]
 pub struct Reading(Vec<u64>);
 
-/// Why host energy is absent. The message goes into the report as is.
+/// Why host energy is not available. Every variant that reaches a report
+/// starts with `absent:`, which is how the report marks a missing figure.
 #[derive(Debug, thiserror::Error)]
 pub enum RaplError {
-    #[error("absent: no RAPL energy counters on this host ({path}: {source})")]
+    #[error("absent: no RAPL energy counters on this host ({}: {source})", root.display())]
     NoPowercap {
-        path: String,
-        #[source]
+        root: PathBuf,
         source: std::io::Error,
     },
-    #[error("absent: no RAPL package zones under {0}")]
-    NoZones(String),
-    #[error("{path}: {source}")]
-    Unreadable {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: not a number: {source}")]
-    NotANumber {
-        path: String,
-        #[source]
-        source: std::num::ParseIntError,
-    },
+    #[error("absent: no RAPL package zones under {}", root.display())]
+    NoZones { root: PathBuf },
     #[error("absent: RAPL counter unreadable ({0})")]
-    Counter(Box<RaplError>),
+    Unreadable(#[source] CounterError),
+    #[error(transparent)]
+    Counter(#[from] CounterError),
 }
 
-fn read_u64(p: &Path) -> Result<u64, RaplError> {
-    let path = || p.display().to_string();
-    let s = fs::read_to_string(p).map_err(|source| RaplError::Unreadable {
-        path: path(),
+/// One counter file that could not be read as a number.
+#[derive(Debug, thiserror::Error)]
+pub enum CounterError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a number: {source}", path.display())]
+    NotANumber {
+        path: PathBuf,
+        source: std::num::ParseIntError,
+    },
+}
+
+fn read_u64(p: &Path) -> Result<u64, CounterError> {
+    let s = fs::read_to_string(p).map_err(|source| CounterError::Read {
+        path: p.to_path_buf(),
         source,
     })?;
-    s.trim().parse().map_err(|source| RaplError::NotANumber {
-        path: path(),
+    s.trim().parse().map_err(|source| CounterError::NotANumber {
+        path: p.to_path_buf(),
         source,
     })
 }
@@ -74,7 +78,7 @@ impl Rapl {
     /// As [`Rapl::open`], under another root (tests use a temporary tree).
     pub fn open_at(root: &Path) -> Result<Rapl, RaplError> {
         let entries = fs::read_dir(root).map_err(|source| RaplError::NoPowercap {
-            path: root.display().to_string(),
+            root: root.to_path_buf(),
             source,
         })?;
         let mut dirs: Vec<PathBuf> = entries
@@ -88,13 +92,15 @@ impl Rapl {
             .collect();
         dirs.sort();
         if dirs.is_empty() {
-            return Err(RaplError::NoZones(root.display().to_string()));
+            return Err(RaplError::NoZones {
+                root: root.to_path_buf(),
+            });
         }
         let mut zones = Vec::new();
         let mut names = Vec::new();
         for d in dirs {
             let energy = d.join("energy_uj");
-            read_u64(&energy).map_err(|e| RaplError::Counter(Box::new(e)))?;
+            read_u64(&energy).map_err(RaplError::Unreadable)?;
             let max_uj = read_u64(&d.join("max_energy_range_uj")).unwrap_or(u64::MAX);
             names.push(
                 fs::read_to_string(d.join("name"))
@@ -107,11 +113,8 @@ impl Rapl {
     }
 
     pub fn read(&self) -> Result<Reading, RaplError> {
-        self.zones
-            .iter()
-            .map(|z| read_u64(&z.energy))
-            .collect::<Result<_, _>>()
-            .map(Reading)
+        let uj = self.zones.iter().map(|z| read_u64(&z.energy));
+        Ok(Reading(uj.collect::<Result<_, _>>()?))
     }
 
     /// Joules used between two readings, allowing one wrap per zone.
@@ -162,9 +165,7 @@ mod tests {
 
     #[test]
     fn a_missing_tree_says_absent() {
-        let err = Rapl::open_at(Path::new("/nonexistent/powercap"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("absent:"), "{err}");
+        let err = Rapl::open_at(Path::new("/nonexistent/powercap")).unwrap_err();
+        assert!(err.to_string().starts_with("absent:"), "{err}");
     }
 }

@@ -33,7 +33,7 @@ mod test;
 
 use std::ops::Range;
 
-pub use platform::Platform;
+pub use platform::{LevelError, Platform};
 
 use crate::backend::worker::{Slice, Worker, timed_scrypt_job};
 use crate::backend::{Backend, BackendError};

@@ -69,7 +69,7 @@ impl Platform {
     }
 
     /// `Ok` when this CPU can run the level, or why not.
-    pub fn availability(self) -> Result<(), String> {
+    pub fn availability(self) -> Result<(), LevelError> {
         match self {
             Platform::Avx512 => x86_feature(Feature::Avx512),
             Platform::ShaNi => x86_feature(Feature::Sha),
@@ -81,7 +81,7 @@ impl Platform {
 
     /// `Ok` when the level has code of its own for `kernel`. The SHA-256
     /// kernels exist at every level; the coin kernels at fewer.
-    pub fn supports(self, kernel: Kernel) -> Result<(), String> {
+    pub fn supports(self, kernel: Kernel) -> Result<(), LevelError> {
         let has = match kernel {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
             Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
@@ -93,7 +93,10 @@ impl Platform {
         if has {
             Ok(())
         } else {
-            Err(format!("no {kernel} code at level {}", self.name()))
+            Err(LevelError::NoCode {
+                kernel,
+                level: self,
+            })
         }
     }
 
@@ -243,20 +246,29 @@ impl Platform {
     }
 }
 
+/// Why a level cannot run here, or cannot run a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LevelError {
+    #[error("not x86_64")]
+    NotX86,
+    #[error("{} hidden by {}", .0.name(), features::MASK_ENV)]
+    Masked(Feature),
+    #[error("CPU lacks {}", .0.name())]
+    Missing(Feature),
+    #[error("no {kernel} code at level {}", level.name())]
+    NoCode { kernel: Kernel, level: Platform },
+}
+
 /// `Ok`, or why the level's feature is missing: absent from the CPU (or
 /// not x86_64 at all), or hidden by the mask.
-fn x86_feature(feature: Feature) -> Result<(), String> {
+fn x86_feature(feature: Feature) -> Result<(), LevelError> {
     if !cfg!(target_arch = "x86_64") {
-        Err("not x86_64".to_string())
+        Err(LevelError::NotX86)
     } else if features::has(feature) {
         Ok(())
     } else if features::masked().contains(&feature) {
-        Err(format!(
-            "{} hidden by {}",
-            feature.name(),
-            features::MASK_ENV
-        ))
+        Err(LevelError::Masked(feature))
     } else {
-        Err(format!("CPU lacks {}", feature.name()))
+        Err(LevelError::Missing(feature))
     }
 }

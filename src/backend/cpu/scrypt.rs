@@ -81,8 +81,8 @@ fn romix_avx2(x: &mut LaneBlocks<AVX2_LANES>, v: &mut [LaneBlocks<AVX2_LANES>]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::coins::verify::litecoin_genesis;
     use crate::kernel::Kernel;
+    use crate::kernel::fixtures::litecoin_genesis;
     use crate::kernel::header::{Header, Target, target_from_compact};
 
     /// Every available level finds the genesis nonce in windows that put it

@@ -2,6 +2,7 @@
 //! (issue 11): a stop in any phase keeps what finished, nothing hangs or
 //! panics, and no path is written through a link or a device.
 
+use crate::support::command as bin;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -9,10 +10,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use micromine::export::report::Report;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-}
 
 /// Starts a run whose stderr lines arrive on the returned channel.
 fn spawn_run(args: &[&str], out: &Path) -> (Child, mpsc::Receiver<String>) {

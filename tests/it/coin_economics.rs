@@ -7,8 +7,9 @@
 //! 10,000 per block every 60 s at $0.12628, its difficulty unsourced;
 //! electricity $0.168/kWh (network.toml); Antminer L9 15 GH/s at 3,360 W.
 
+use crate::support::micromine;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use micromine::economics::Snapshot;
 use micromine::economics::coins::*;
@@ -24,13 +25,6 @@ fn close(actual: f64, expected: f64, rel: f64) {
         err <= rel,
         "got {actual:e}, expected {expected:e} (relative error {err:e})"
     );
-}
-
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .expect("run micromine")
 }
 
 fn stdout(o: &Output) -> String {
@@ -285,7 +279,7 @@ fn network_prints_every_coin_snapshot() {
 
 #[test]
 fn a_coins_file_replaces_the_builtin_coin_snapshot() {
-    let builtin = include_str!("../networks/coins.toml");
+    let builtin = include_str!("../../networks/coins.toml");
     let changed = builtin.replacen("value = 76.9\n", "value = 153.8\n", 1);
     assert_ne!(builtin, changed, "the LTC price line moved");
     let dir = tempfile::tempdir().unwrap();

@@ -1,17 +1,13 @@
 //! Tampered copies of the mainnet headers: each must be rejected at the right
 //! index with the right reason.
 
+use crate::support::fixtures::MAINNET_HEADERS;
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::kernel::chain::{self, ChainReport, Failure, Fault, InputError};
 use micromine::kernel::header::{BitsError, CompactError, Header};
 
-const BIN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/btc_headers/mainnet_000000_010236.bin"
-);
-
 fn mainnet() -> Vec<[u8; 80]> {
-    chain::parse_headers(&std::fs::read(BIN).unwrap()).unwrap()
+    chain::parse_headers(MAINNET_HEADERS).unwrap()
 }
 
 fn validate(headers: &[[u8; 80]]) -> ChainReport {
@@ -209,7 +205,7 @@ fn nbits_changed_at_an_unchecked_retarget_fails_proof_of_work() {
 
 #[test]
 fn truncated_file_is_malformed_input() {
-    let raw = std::fs::read(BIN).unwrap();
+    let raw = MAINNET_HEADERS;
     for cut in [1, 40, 79] {
         let len = raw.len() - cut;
         assert_eq!(

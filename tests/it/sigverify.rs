@@ -3,8 +3,8 @@
 //! path, the P2PKH inputs of three mainnet blocks, one-bit changes, and the
 //! `verify-sigs` command's exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::support::fixtures::data;
+use crate::support::micromine;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -22,18 +22,12 @@ use micromine::kernel::sigverify::{
     verify_schnorr_message,
 };
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-
 /// (file, P2PKH inputs, of them with a high S).
 const BLOCKS: [(&str, usize, usize); 3] = [
     ("block_169482_4cdb5f368665.bin", 58, 34),
     ("block_542213_492ad6d861ec.bin", 11, 0),
     ("block_unknown_29dcc7e0f7af.bin", 12, 5),
 ];
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(DATA).join(rel)
-}
 
 fn json(rel: &str) -> Value {
     serde_json::from_slice(&std::fs::read(data(rel)).unwrap()).unwrap()
@@ -492,13 +486,6 @@ fn bad_inputs_have_reasons() {
             b.name()
         );
     }
-}
-
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {

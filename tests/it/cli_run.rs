@@ -7,7 +7,7 @@ use std::process::Command;
 use micromine::export::report::{Report, SCHEMA};
 
 fn micromine(args: &[&str], out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
+    crate::support::command()
         .args(args)
         .arg("--out")
         .arg(out)

@@ -1,11 +1,12 @@
 //! NIST CAVP SHA-256 vectors (ShortMsg, LongMsg, Monte) against the kernel,
 //! every digest also cross-checked with the `sha2` crate.
 
+use crate::support::fixtures::data_path;
 use micromine::bench::nist::{check_messages, check_monte, parse_messages, parse_monte};
 use micromine::kernel::sha256;
 use sha2::{Digest, Sha256};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nist_cavp");
+const DIR: &str = data_path!("nist_cavp");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()

@@ -2,11 +2,12 @@
 //! cross-checked with the `sha1` crate, and the prefix-state API against
 //! whole-message hashing on the same inputs.
 
+use crate::support::fixtures::data_path;
 use micromine::bench::nist::{check_messages, check_monte, parse_messages, parse_monte};
 use micromine::kernel::sha1::{Sha1Prefix, sha1};
 use sha1::{Digest, Sha1};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/nist_cavp");
+const DIR: &str = data_path!("nist_cavp");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}")).unwrap()

@@ -1,6 +1,7 @@
 //! Header-chain validation on the first 10,237 mainnet headers, sub-ranges of
 //! them, the known headers and the nBits vectors.
 
+use crate::support::fixtures::{MAINNET_HEADERS, data_path, mainnet_hashes};
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::parallel;
 use micromine::kernel::chain::{self, ChainScratch, Fault, GENESIS_HASH, Unchecked};
@@ -9,19 +10,10 @@ use micromine::kernel::header::{
 };
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/btc_headers");
+const DATA: &str = data_path!("btc_headers");
 
 fn mainnet() -> Vec<[u8; 80]> {
-    let raw = std::fs::read(format!("{DATA}/mainnet_000000_010236.bin")).unwrap();
-    chain::parse_headers(&raw).unwrap()
-}
-
-fn mainnet_hashes() -> Vec<String> {
-    std::fs::read_to_string(format!("{DATA}/mainnet_000000_010236.hashes"))
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    chain::parse_headers(MAINNET_HEADERS).unwrap()
 }
 
 fn best() -> CpuBackend {

@@ -1,11 +1,12 @@
 //! Merkle roots and branch proofs on four real mainnet blocks.
 
+use crate::support::fixtures::data_path;
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::kernel::header::{Header, parse_display_hex};
 use micromine::kernel::merkle::{self, RootScratch};
 use serde_json::Value;
 
-const BLOCKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/merkle/blocks");
+const BLOCKS: &str = data_path!("merkle/blocks");
 
 struct Block {
     height: u64,

@@ -2,42 +2,15 @@
 //! spill into a second SHA-1 block) against the naive search, and jobs whose
 //! answer sits at the very end of the range.
 
+use crate::support::fixtures::{
+    DUCO_LAST_HASH as LAST, duco_job_answered_by as job_answered_by, real_duco_jobs as real_jobs,
+};
 use micromine::kernel::duco::{
     self, DucoJob, LANES, Prepared, duco_hash, search, search_naive, search_scalar,
 };
 use sha1::{Digest, Sha1};
 
-const JOBS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/duco/duco_s1_jobs.json"
-);
-
-fn real_jobs() -> Vec<(DucoJob, u64)> {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(JOBS).unwrap()).unwrap();
-    v["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| {
-            let job = DucoJob::new(
-                j["last_hash"].as_str().unwrap(),
-                j["expected_hash"].as_str().unwrap(),
-                j["difficulty"].as_u64().unwrap(),
-            )
-            .unwrap();
-            (job, j["result_nonce"].as_u64().unwrap())
-        })
-        .collect()
-}
-
 /// A job whose answer is `n`, built with the `sha1` crate as the oracle.
-fn job_answered_by(last_hash: &str, n: u64, difficulty: u64) -> DucoJob {
-    let digest = Sha1::digest(format!("{last_hash}{n}").as_bytes());
-    DucoJob::new(last_hash, &hex::encode(digest), difficulty).unwrap()
-}
-
-const LAST: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 
 #[test]
 fn real_job_finds_its_result() {

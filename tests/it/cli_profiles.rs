@@ -2,27 +2,20 @@
 //! bad caps, duties and profile files exit 2 with one line naming the
 //! problem; a run writes a verified report with its emulation record.
 
+use crate::support::fixtures::data_path;
+use crate::support::micromine;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const BAD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/profiles-bad");
-
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+const BAD: &str = data_path!("profiles-bad");
 
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 fn out_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("micromine-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    crate::support::fresh_dir("cli", name)
 }
 
 #[test]

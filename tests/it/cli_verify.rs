@@ -1,15 +1,10 @@
 //! `verify` and `backends` through the built binary.
 
+use crate::support::fixtures::DATA;
+use crate::support::micromine;
 use std::process::Command;
 
 use micromine::backend::cpu::Platform;
-
-fn micromine(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn verify_passes_on_every_available_level() {
@@ -67,7 +62,7 @@ fn into_closed_pipe(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_closed_stdout_pipe_ends_every_command_quietly() {
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let data = DATA;
     let headers = format!("{data}/btc_headers/mainnet_000000_010236.bin");
     let block = format!("{data}/merkle/blocks/block_100000_da1afd33e506.json");
     let a = format!("{data}/reports/compare/baseline.json");

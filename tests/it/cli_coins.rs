@@ -2,24 +2,15 @@
 //! reports on the host and on an emulated device, and a device whose RAM
 //! cannot hold one scrypt scratchpad is reported as not run, not crashed.
 
+use crate::support::fixtures::repo_path;
+use crate::support::micromine;
 use micromine::backend::cpu::Platform;
 use micromine::kernel::Kernel;
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn out_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("micromine-coins-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    crate::support::fresh_dir("coins", name)
 }
 
 fn report(dir: &std::path::Path, profile: &str) -> Value {
@@ -80,10 +71,7 @@ fn scalar_device_runs_scrypt_at_the_scalar_level() {
 
 #[test]
 fn device_without_room_for_a_scratchpad_does_not_run_scrypt() {
-    let shipped = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/device-profiles/cortex-m4.toml"
-    );
+    let shipped = repo_path!("device-profiles/cortex-m4.toml");
     let text = std::fs::read_to_string(shipped).unwrap();
     assert!(text.contains("ram_kib = 192"));
     let dir = out_dir("tiny");

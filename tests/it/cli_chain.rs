@@ -2,23 +2,12 @@
 //! exit 0 valid, 1 invalid (one line naming index, height and reason),
 //! 2 malformed input (one "error:" line naming the file).
 
+use crate::support::fixtures::{DATA, GENESIS_HEX, mainnet_bin};
+use crate::support::micromine;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn mainnet_bin() -> PathBuf {
-    Path::new(DATA).join("btc_headers/mainnet_000000_010236.bin")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
@@ -147,7 +136,7 @@ fn malformed_header_files_exit_two() {
     assert_bad_input(&validate(&truncated, &["--json"]), "truncated.bin");
 
     let bad_hex = dir.path().join("bad.hex");
-    let genesis = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+    let genesis = GENESIS_HEX;
     std::fs::write(&bad_hex, format!("{genesis}\n{}g\n", &genesis[..159])).unwrap();
     assert_bad_input(
         &validate(&bad_hex, &[]),

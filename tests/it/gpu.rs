@@ -3,22 +3,17 @@
 //! print why and pass, unless MICROMINE_REQUIRE_GPU=1 makes that a failure.
 #![cfg(feature = "gpu")]
 
-mod common;
-
-use common::gpu;
+use crate::support::fixtures::{self, GENESIS_NONCE, data_path, genesis};
+use crate::support::gpu::gpu;
 use micromine::backend::Backend;
 use micromine::backend::gpu::{self, GpuBackend};
 use micromine::kernel::header::{Target, display_hex, parse_display_hex, target_from_compact};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob, search_naive};
 
-const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-const GENESIS_NONCE: u64 = 2_083_236_893;
-
 fn genesis_job() -> SearchJob {
-    let header: [u8; 80] = hex::decode(GENESIS).unwrap().try_into().unwrap();
     SearchJob {
-        header,
+        header: genesis(),
         target: target_from_compact(0x1d00ffff).unwrap(),
     }
 }
@@ -167,18 +162,8 @@ fn ranges_ending_at_u32_max() {
 }
 
 fn mainnet_headers() -> (Vec<[u8; 80]>, Vec<String>) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/btc_headers");
-    let raw = std::fs::read(format!("{dir}/mainnet_000000_010236.bin")).unwrap();
-    let headers: Vec<[u8; 80]> = raw
-        .chunks_exact(80)
-        .map(|c| c.try_into().unwrap())
-        .collect();
-    let hashes: Vec<String> =
-        std::fs::read_to_string(format!("{dir}/mainnet_000000_010236.hashes"))
-            .unwrap()
-            .lines()
-            .map(|l| l.trim().to_string())
-            .collect();
+    let headers = fixtures::mainnet_headers();
+    let hashes = fixtures::mainnet_hashes();
     assert_eq!(headers.len(), 10_237);
     assert_eq!(hashes.len(), headers.len());
     (headers, hashes)
@@ -216,7 +201,7 @@ fn a_tampered_header_differs_at_its_index_only() {
 #[test]
 fn real_blocks_merkle_roots_match() {
     let Some(g) = gpu() else { return };
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/merkle/blocks");
+    let dir = data_path!("merkle/blocks");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

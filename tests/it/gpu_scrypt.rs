@@ -4,34 +4,23 @@
 //! the tests print why and pass, unless MICROMINE_REQUIRE_GPU=1.
 #![cfg(feature = "gpu")]
 
-mod common;
-
+use crate::support::fixtures::litecoin_genesis;
 use std::time::Instant;
 
-use common::gpu;
+use crate::support::gpu::gpu;
 use micromine::backend::gpu;
 use micromine::kernel::header::{Header, Target, display_hex, target_from_compact};
 use micromine::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scrypt");
-
 /// The Litecoin genesis header, its nonce, and its scrypt hash (display order).
 fn genesis() -> (ScryptJob, u32, String) {
-    let v: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{DATA}/litecoin_genesis.json")).unwrap(),
-    )
-    .unwrap();
-    let header: [u8; 80] = hex::decode(v["header_hex"].as_str().unwrap())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let h = Header::from_bytes(&header);
+    let g = litecoin_genesis();
+    let h = Header::from_bytes(&g.header);
     let job = ScryptJob {
-        header,
+        header: g.header,
         target: target_from_compact(h.bits).unwrap(),
     };
-    let pow = v["scrypt_pow_hash"].as_str().unwrap().to_string();
-    (job, h.nonce, pow)
+    (job, h.nonce, g.scrypt_hash)
 }
 
 /// A target with `top` as its most significant byte and every lower byte 0xff.

@@ -13,6 +13,7 @@
 //! A failure prints the shrunk input; add it to the corpus and as a named
 //! regression test below.
 
+use crate::support::fixtures::CORPUS;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -118,8 +119,6 @@ impl Input {
 
 // ---------------------------------------------------------------------------
 // Corpus
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
 
 fn corpus_files(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(CORPUS).join(target);

@@ -1,6 +1,7 @@
 //! Shipped device profiles validate; malformed ones fail with the message
 //! each file announces on its first line (`# expect: ...`).
 
+use crate::support::fixtures::{data_path, repo_path};
 use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
@@ -41,8 +42,8 @@ fn every_shipped_profile_parses_and_validates() {
 
 #[test]
 fn every_file_in_device_profiles_is_embedded() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("device-profiles");
-    let on_disk: HashSet<String> = fs::read_dir(&dir)
+    let dir = Path::new(repo_path!("device-profiles"));
+    let on_disk: HashSet<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".toml"))
@@ -66,9 +67,9 @@ fn reference_rows_match_their_cited_efficiency() {
 
 #[test]
 fn each_malformed_profile_fails_with_its_expected_message() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/profiles-bad");
+    let dir = Path::new(data_path!("profiles-bad"));
     let mut checked = 0;
-    for entry in fs::read_dir(&dir).unwrap() {
+    for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {
             continue;
@@ -117,7 +118,7 @@ fn profile_arguments_resolve_to_names_files_or_all() {
     );
     assert!(all.iter().any(|p| p.name == "host"));
     assert_eq!(profile::resolve("esp32").unwrap()[0].name, "esp32");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("device-profiles/quad-a53.toml");
+    let file = Path::new(repo_path!("device-profiles/quad-a53.toml"));
     assert_eq!(
         profile::resolve(file.to_str().unwrap()).unwrap()[0].name,
         "quad-a53"

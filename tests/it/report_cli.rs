@@ -2,21 +2,15 @@
 //! fixture reports in tests/data/reports/ (each marked "test fixture" in its
 //! description), plus the schema round trip and every bad-input path.
 
+use crate::support::micromine;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use micromine::export::load;
 use micromine::export::report::{Report, SCHEMA};
 
 const PROFILES: &str = "tests/data/reports/profiles";
 const COMPARE: &str = "tests/data/reports/compare";
-
-fn micromine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micromine"))
-        .args(args)
-        .output()
-        .expect("run micromine")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

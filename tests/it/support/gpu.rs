@@ -1,4 +1,4 @@
-//! Shared by the GPU test binaries.
+//! One GPU device for every GPU test in the binary.
 
 use std::sync::OnceLock;
 
@@ -8,8 +8,8 @@ use micromine::backend::gpu::{self, GpuBackend};
 /// Without an adapter the caller's test prints why and passes, unless
 /// MICROMINE_REQUIRE_GPU=1 makes that a failure (as CI does).
 pub fn gpu() -> Option<&'static GpuBackend> {
-    static GPU: OnceLock<Result<GpuBackend, String>> = OnceLock::new();
-    match GPU.get_or_init(|| gpu::open().map_err(|e| e.to_string())) {
+    static GPU: OnceLock<Result<GpuBackend, gpu::GpuUnavailable>> = OnceLock::new();
+    match GPU.get_or_init(gpu::open) {
         Ok(g) => Some(g),
         Err(why) if std::env::var("MICROMINE_REQUIRE_GPU").as_deref() == Ok("1") => {
             panic!("MICROMINE_REQUIRE_GPU=1 but the GPU is unavailable: {why}")

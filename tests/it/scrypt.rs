@@ -2,11 +2,13 @@
 //! with the `scrypt` crate, and Litecoin's proof of work on its genesis
 //! header.
 
+use crate::support::fixtures::data_path;
+use micromine::kernel::fixtures::LITECOIN_GENESIS_JSON;
 use micromine::kernel::header::{Header, display_hex, target_from_compact};
 use micromine::kernel::scrypt::{self, LITECOIN, Params, Scratch, ScryptJob};
 use micromine::kernel::search::SearchOutcome;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scrypt");
+const DATA: &str = data_path!("scrypt");
 
 /// One RFC 7914 section 12 vector.
 struct Vector {
@@ -66,7 +68,7 @@ fn rfc7914_vectors() {
     assert_eq!(checked, 3);
 }
 
-/// The 1 GiB vector (N = 2^20, r = 8): `cargo test --test scrypt -- --ignored`.
+/// The 1 GiB vector (N = 2^20, r = 8): `cargo test --test it scrypt:: -- --ignored`.
 #[test]
 #[ignore = "needs 1 GiB of memory and several seconds"]
 fn rfc7914_one_gib_vector() {
@@ -129,10 +131,7 @@ struct Genesis {
 
 /// The Litecoin genesis header rebuilt from its fields, checked against the stored bytes.
 fn genesis() -> Genesis {
-    let v: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{DATA}/litecoin_genesis.json")).unwrap(),
-    )
-    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(LITECOIN_GENESIS_JSON).unwrap();
     let s = |k: &str| v[k].as_str().unwrap().to_string();
     let u = |k: &str| v[k].as_u64().unwrap() as u32;
     let display = |k: &str| {

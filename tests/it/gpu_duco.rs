@@ -5,47 +5,22 @@
 //! why and pass, unless MICROMINE_REQUIRE_GPU=1 makes that a failure.
 #![cfg(feature = "gpu")]
 
-mod common;
-
+use crate::support::fixtures::{
+    DUCO_LAST_HASH as LAST, duco_job_answered_by, real_duco_jobs as real_jobs,
+};
 use std::ops::Range;
 use std::time::Instant;
 
-use common::gpu;
+use crate::support::gpu::gpu;
 use micromine::backend::gpu::GpuBackend;
 use micromine::kernel::duco::{DucoJob, Prepared, search_naive, search_scalar};
-use sha1::{Digest, Sha1};
 
-const JOBS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/duco/duco_s1_jobs.json"
-);
-const LAST: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 /// The largest difficulty a job may have: n then runs up to near u64::MAX.
 const MAX_DIFFICULTY: u64 = u64::MAX / 100;
 
-fn real_jobs() -> Vec<(DucoJob, u64)> {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(JOBS).unwrap()).unwrap();
-    v["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| {
-            let job = DucoJob::new(
-                j["last_hash"].as_str().unwrap(),
-                j["expected_hash"].as_str().unwrap(),
-                j["difficulty"].as_u64().unwrap(),
-            )
-            .unwrap();
-            (job, j["result_nonce"].as_u64().unwrap())
-        })
-        .collect()
-}
-
 /// A job whose answer is `n`, with the `sha1` crate as the oracle.
 fn job_answered_by(n: u64, difficulty: u64) -> DucoJob {
-    let digest = Sha1::digest(format!("{LAST}{n}").as_bytes());
-    DucoJob::new(LAST, &hex::encode(digest), difficulty).unwrap()
+    duco_job_answered_by(LAST, n, difficulty)
 }
 
 /// For each answer, a job it solves: the GPU over `range` must agree with
