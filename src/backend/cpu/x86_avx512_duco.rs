@@ -35,8 +35,11 @@ fn next_kw(w: &mut [X16; 16], t: usize, k: u32) -> X16 {
 }
 
 /// Rounds 10..75 for sixteen candidates: bit l of the result is set when
-/// lane l's `a` after round 75 equals the job's `a75`.
-#[inline(always)]
+/// lane l's `a` after round 75 equals the job's `a75`. A function with the
+/// level's features of its own, not `#[inline(always)]`: the shared search
+/// calls it from its own closure, which has no AVX-512, and the intrinsics
+/// would then not inline (measured 8x slower).
+#[target_feature(enable = "avx512f,avx512vl")]
 fn a75_mask(p: &Prepared, tail: &[[u32; LANES]; 6]) -> u64 {
     let mut w: [X16; 16] = core::array::from_fn(|i| match i {
         0..10 => X16::splat(p.prefix_words[i]),
@@ -72,5 +75,5 @@ fn a75_mask(p: &Prepared, tail: &[[u32; LANES]; 6]) -> u64 {
 /// The CPU must have AVX512F and AVX512VL (checked by `Platform::availability`).
 #[target_feature(enable = "avx512f,avx512vl")]
 pub fn search(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, DucoError> {
-    duco::search_lanes_with::<LANES>(p, range, a75_mask)
+    duco::search_lanes_with::<LANES>(p, range, |p, tail| a75_mask(p, tail))
 }

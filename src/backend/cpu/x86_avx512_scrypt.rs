@@ -118,7 +118,9 @@ struct Hmac {
 
 impl Hmac {
     /// An 80-byte key is longer than a block, so the key is its SHA-256.
-    #[inline(always)]
+    /// The level's features are on this function itself: a closure in an
+    /// `#[inline(always)]` helper gets none, and its intrinsics were calls.
+    #[target_feature(enable = "avx512f,avx512vl")]
     fn new(hw: &[X16; 20]) -> Hmac {
         let mut key = H0.map(X16::splat);
         compress(&mut key, hw[..16].try_into().expect("16 words"));
@@ -139,7 +141,7 @@ impl Hmac {
     }
 
     /// The outer hash over an inner digest: HMAC's second half.
-    #[inline(always)]
+    #[target_feature(enable = "avx512f,avx512vl")]
     fn finish(&self, inner: &[X16; 8]) -> [X16; 8] {
         let mut s = self.outer;
         compress(&mut s, padded(inner, (64 + 32) * 8));
@@ -149,7 +151,7 @@ impl Hmac {
 
 /// Litecoin's scrypt of sixteen headers (given as big-endian words): the
 /// final SHA-256 state words of each lane.
-#[inline(always)]
+#[target_feature(enable = "avx512f,avx512vl")]
 fn pow_hash16(hw: &[X16; 20], v: &mut [LaneBlocks<LANES>]) -> [X16; 8] {
     let key = Hmac::new(hw);
     // PBKDF2 #1: the salt is the header again; its first block is shared by
