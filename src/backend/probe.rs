@@ -364,7 +364,9 @@ mod tests {
         let last = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
         let expected = crate::kernel::sha1::sha1(format!("{last}1000").as_bytes());
         let job = DucoJob::new(last, &hex::encode(expected), 100).unwrap();
-        let out = b.duco_search(&duco::Prepared::new(&job), 900..1100).unwrap();
+        let out = b
+            .duco_search(&duco::Prepared::new(&job), 900..1100)
+            .unwrap();
         assert_eq!(out.hits, vec![1000]);
     }
 }

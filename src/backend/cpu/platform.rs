@@ -88,7 +88,9 @@ impl Platform {
                 self,
                 Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
             ),
-            Kernel::Scrypt => matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Portable),
+            Kernel::Scrypt => {
+                matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Portable)
+            }
         };
         if has {
             Ok(())

@@ -18,10 +18,7 @@ const LANES: usize = 16;
 fn round<const F: i32>(s: &mut [X16; 5], kw: X16) {
     let [a, b, c, d, e] = *s;
     // e + kw does not wait on this round's a, so it goes first.
-    let tmp = e
-        .add(kw)
-        .add(X16::tern::<F>(b, c, d))
-        .add(a.rol::<5>());
+    let tmp = e.add(kw).add(X16::tern::<F>(b, c, d)).add(a.rol::<5>());
     *s = [tmp, a, b.rol::<30>(), c, d];
 }
 

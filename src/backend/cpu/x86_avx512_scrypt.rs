@@ -12,8 +12,8 @@ use core::arch::x86_64::*;
 
 use super::x86_avx512::{X16, compress};
 use crate::kernel::header::HEADER_LEN;
-use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
 use crate::kernel::scrypt::ScryptJob;
+use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
 use crate::kernel::search::{SearchError, SearchOutcome, check_range};
 use crate::kernel::sha256::H0;
 
@@ -233,7 +233,9 @@ pub fn pow_hash(
     scratch: &mut LaneScratch<LANES>,
 ) -> [[u8; 32]; LANES] {
     let hw: [X16; 20] = core::array::from_fn(|i| {
-        X16::from_fn(|l| u32::from_be_bytes(headers[l][4 * i..4 * i + 4].try_into().expect("4 bytes")))
+        X16::from_fn(|l| {
+            u32::from_be_bytes(headers[l][4 * i..4 * i + 4].try_into().expect("4 bytes"))
+        })
     });
     let state = pow_hash16(&hw, scratch.rows()).map(X16::lanes);
     core::array::from_fn(|l| {
