@@ -6,6 +6,7 @@ pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod parallel;
+pub mod probe;
 pub mod select;
 pub mod worker;
 

@@ -1,5 +1,6 @@
-//! Turns a `--backend` name into backends to run: `scalar`, `simd` (the best
-//! CPU level), a CPU level by name, `gpu`, or `all` (everything usable here).
+//! Turns a `--backend` name into backends to run: `scalar`, `simd` (per
+//! kernel, the CPU level a short probe measures fastest here), a CPU level
+//! by name, `gpu`, or `all` (everything usable here).
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use crate::backend::Backend;
 use crate::backend::cpu::sigverify::SigLibrary;
 use crate::backend::cpu::{CpuBackend, Platform};
 use crate::kernel::sigverify::cpu::SigBackend;
+use crate::backend::probe::MeasuredCpu;
 
 /// Why a `--backend` name cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -63,7 +65,7 @@ pub fn select(name: &str) -> Result<Selection, SelectError> {
         reason: reason.to_string(),
     };
     match name {
-        "simd" => Ok((vec![cpu(Platform::detect())], Vec::new())),
+        "simd" => Ok((vec![Arc::new(MeasuredCpu::new())], Vec::new())),
         "gpu" => Ok((vec![open_gpu().map_err(|e| unavailable(&e))?], Vec::new())),
         "all" => {
             let mut run = Vec::new();
@@ -109,10 +111,10 @@ mod tests {
     #[test]
     fn names_resolve_or_fail_clearly() {
         assert_eq!(select("scalar").unwrap().0[0].name(), "scalar");
-        assert_eq!(
-            select("simd").unwrap().0[0].name(),
-            Platform::detect().name()
-        );
+        let simd = &select("simd").unwrap().0[0];
+        assert_eq!(simd.name(), "simd");
+        let level = Platform::from_name(&simd.level_name(crate::kernel::Kernel::Merkle)).unwrap();
+        assert!(level.force().is_some());
         let all = select("all").unwrap();
         assert!(all.0.len() + all.1.len() > Platform::ALL.len());
         match select("turbo") {

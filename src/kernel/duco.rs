@@ -373,6 +373,59 @@ fn group_lanes<const L: usize, const G: usize>(
     }
 }
 
+/// Message words 10..15 of `count` consecutive candidates (at most `L`),
+/// one per lane, counting `tail` up as it goes: on return it holds the last
+/// candidate filled. Spare lanes repeat that last candidate.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn tail_lanes<const L: usize>(tail: &mut [u8; 24], digits: usize, count: usize) -> [[u32; L]; 6] {
+    let mut w = [[0u32; L]; 6];
+    for l in 0..L {
+        for i in 0..6 {
+            w[i][l] = tail_word(tail, i);
+        }
+        if l + 1 < count {
+            step(tail, digits);
+        }
+    }
+    w
+}
+
+/// The one-block search of `L` candidates at a time, with the SHA-1 work
+/// left to `a75_mask`: given the state after round 9 (splatted per job,
+/// so passed once), the prefix words and words 10..15 per lane, it returns
+/// a bit per lane whose `a` after round 75 equals [`Prepared::a75`]. Each
+/// such lane is confirmed with [`Prepared::check`] before it is reported.
+/// Wider CPU levels plug their own SHA-1 in here and share the digit
+/// odometer, the digit-count segments and the two-block path.
+#[inline(always)]
+pub fn search_lanes_with<const L: usize>(
+    p: &Prepared,
+    range: Range<u64>,
+    mut a75_mask: impl FnMut(&Prepared, &[[u32; L]; 6]) -> u64,
+) -> Result<DucoOutcome, DucoError> {
+    search_segments(p, range, |p, start, end, digits, hits| {
+        let mut tail = first_tail(start, digits);
+        let mut n = start;
+        while n < end {
+            let count = ((end - n) as usize).min(L);
+            let words = tail_lanes::<L>(&mut tail, digits, count);
+            let mut pass = a75_mask(p, &words) & (u64::MAX >> (64 - count));
+            while pass != 0 {
+                let cand = n + pass.trailing_zeros() as u64;
+                if p.check(cand) {
+                    hits.push(cand);
+                }
+                pass &= pass - 1;
+            }
+            n += count as u64;
+            if n < end {
+                step(&mut tail, digits);
+            }
+        }
+    })
+}
+
 /// [`search_one_block`] on `L` consecutive candidates at a time; a shorter
 /// last group repeats its final candidate in the spare lanes.
 #[allow(clippy::needless_range_loop)]
@@ -392,14 +445,7 @@ fn search_one_block_lanes<const L: usize>(
         for (t, word) in p.prefix_words.iter().enumerate() {
             w[t] = [*word; L];
         }
-        for l in 0..L {
-            for i in 0..6 {
-                w[10 + i][l] = tail_word(&tail, i);
-            }
-            if l + 1 < count {
-                step(&mut tail, digits);
-            }
-        }
+        w[10..].copy_from_slice(&tail_lanes::<L>(&mut tail, digits, count));
         let mut s: [[u32; L]; 5] = std::array::from_fn(|i| [p.state10[i]; L]);
         // Rounds 0..9 read only the prefix and are in `state10`; 76..79 are
         // needed only for lanes that pass the a75 test.

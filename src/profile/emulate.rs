@@ -166,7 +166,9 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
         }
         ProfileKind::Host(h) => (
             if opts.host_engines.is_empty() {
-                vec![Engine::cpu(Platform::detect())]
+                vec![Engine(std::sync::Arc::new(
+                    crate::backend::probe::MeasuredCpu::new(),
+                ))]
             } else {
                 opts.host_engines.clone()
             },

@@ -29,4 +29,5 @@ mod scrypt;
 mod sha1_nist;
 mod sha256_nist;
 mod sigverify;
+mod simd_choice;
 mod tampered;

@@ -7,7 +7,7 @@ use std::ops::Range;
 use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
-use crate::backend::cpu::{x86_avx2, x86_avx512, x86_sha, x86_sse41};
+use crate::backend::cpu::{x86_avx2, x86_avx512, x86_avx512_duco, x86_sha, x86_sse41};
 use crate::kernel::Kernel;
 use crate::kernel::duco::{self, DucoError, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
@@ -84,8 +84,13 @@ impl Platform {
     pub fn supports(self, kernel: Kernel) -> Result<(), LevelError> {
         let has = match kernel {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
-            Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
-            Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Portable),
+            Kernel::DucoS1 => matches!(
+                self,
+                Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
+            ),
+            Kernel::Scrypt => {
+                matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Portable)
+            }
             // One library for every level: libsecp256k1 has no ISA dispatch
             // of its own to choose (see `CpuBackend::level_name`).
             Kernel::SigVerify => self == Platform::Portable,
@@ -214,6 +219,9 @@ impl Platform {
         let level = self.for_kernel(Kernel::DucoS1);
         level.assert_available();
         match level {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512_duco::search(p, range) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
