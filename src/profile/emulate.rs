@@ -26,6 +26,10 @@ pub struct EmulateOptions {
     pub threads: Option<usize>,
     /// Timed seconds of the throttled run per kernel.
     pub duration: Duration,
+    /// Timed samples the duration is split into; `None`: one per second, 3 to 5.
+    pub runs: Option<u32>,
+    /// Unthrottled run before timing, for caches, clocks and thread start-up.
+    pub warmup: Duration,
     /// Overrides the profile's cap.
     pub power_cap_w: Option<f64>,
     /// Runs at this fraction of full speed instead of a cap.
@@ -208,6 +212,17 @@ pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateE
     profiles.iter().try_for_each(|p| plan(p, opts).map(|_| ()))
 }
 
+/// The default warm-up before each kernel's timing.
+pub const DEFAULT_WARMUP: Duration = Duration::from_millis(200);
+
+/// Timed samples for a run of `duration`: `runs` when given, else one per
+/// second, 3 to 5. Samples of a second or more keep the one unrepaid delay
+/// at the end of each (the last wake-up) small against the sample.
+pub fn sample_count(duration: Duration, runs: Option<u32>) -> u32 {
+    runs.unwrap_or_else(|| (duration.as_secs_f64() as u32).clamp(3, 5))
+        .max(1)
+}
+
 /// Runs every requested kernel of `profile`. `host_clock_hz` is measured
 /// once per process by the caller, and is `None` when that failed: it only
 /// labels cycle counts; `progress` receives one line per step.
@@ -215,8 +230,29 @@ pub fn run_profile(
     profile: &Profile,
     opts: &EmulateOptions,
     host_clock_hz: Option<f64>,
-    mut progress: impl FnMut(&str),
+    progress: impl FnMut(&str),
 ) -> Result<ProfileRun, EmulateError> {
+    run_profile_observed(profile, opts, host_clock_hz, progress, |_| {})
+}
+
+/// Hands each finished row to `on_result` since the last call.
+fn flush(results: &[BenchResult], shown: &mut usize, on_result: &mut impl FnMut(&BenchResult)) {
+    for r in &results[*shown..] {
+        on_result(r);
+    }
+    *shown = results.len();
+}
+
+/// [`run_profile`], also handing each result to `on_result` as soon as it
+/// is final, so a caller can print rows while later kernels still run.
+pub fn run_profile_observed(
+    profile: &Profile,
+    opts: &EmulateOptions,
+    host_clock_hz: Option<f64>,
+    mut progress: impl FnMut(&str),
+    mut on_result: impl FnMut(&BenchResult),
+) -> Result<ProfileRun, EmulateError> {
+    let mut shown = 0;
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -236,6 +272,7 @@ pub fn run_profile(
         // code (see `Platform::for_kernel`): time each code once.
         let mut timed_levels: Vec<String> = Vec::new();
         for engine in &plan.engines {
+            flush(&results, &mut shown, &mut on_result);
             // The GPU parallelises internally; CPU levels get one worker per thread.
             let threads = if engine.0.wants_threads() {
                 plan.threads
@@ -329,11 +366,12 @@ pub fn run_profile(
                 kernel,
                 threads,
                 Throttle::unlimited(),
-                Duration::from_millis(200),
+                opts.warmup,
             ));
             let per_thread = or_fail!(single_thread_rate(engine, kernel));
             let mut notes = plan.notes.clone();
             notes.extend(lane_note);
+            let mut host_samples = Vec::new();
             let (calibration, device_full_rate, host_rate) = match &profile.kind {
                 ProfileKind::Emulated(e) => {
                     if device_cal.is_none() {
@@ -358,6 +396,7 @@ pub fn run_profile(
                         host_window,
                         3,
                     ));
+                    host_samples = host_rates.clone();
                     (c, full, rate_of(host_rates, kernel.unit()).median)
                 }
                 _ => {
@@ -400,9 +439,7 @@ pub fn run_profile(
                 Throttle::unlimited()
             };
             let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            // Samples of a second or more keep the one unrepaid delay at the
-            // end of each (the last wake-up) small against the sample.
-            let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
+            let samples = sample_count(opts.duration, opts.runs);
             let (rates, stats) = or_fail!(sampled(
                 engine,
                 kernel,
@@ -473,11 +510,13 @@ pub fn run_profile(
                 host_energy_note,
                 marginal_power_w: Some(plan.operating.marginal_power_w),
                 notes,
+                host_samples,
             });
             results.push(result);
         }
     }
 
+    flush(&results, &mut shown, &mut on_result);
     let mut parameters = profile.parameters();
     let mut put = |k: &str, v: serde_json::Value| {
         parameters.insert(k.to_string(), v);
