@@ -136,7 +136,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
     /// Unthrottled warm-up before each kernel's timing, 0 to 3600.
-    #[arg(long, default_value_t = 0.2, value_name = "SECS", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 0.2,
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
     pub warmup: f64,
     /// Directory for the JSON reports.
     #[arg(long, default_value = "reports", value_name = "DIR")]
@@ -265,7 +270,12 @@ pub struct CompareArgs {
     /// Report compared against the baseline.
     pub b: PathBuf,
     /// Exit 1 when a row is significantly slower by more than PCT percent.
-    #[arg(long, default_value_t = 5.0, value_name = "PCT", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        default_value_t = 5.0,
+        value_name = "PCT",
+        allow_negative_numbers = true
+    )]
     pub threshold: f64,
     /// Print as JSON.
     #[arg(long)]

@@ -70,8 +70,7 @@ fn table(args: &CompareArgs, diff: &Diff) -> Table {
     let mut t = Table::new(
         &title,
         &[
-            "Kernel", "Backend", "Threads", "Compared", "A", "B", "B/A", "Change", "+-",
-            "Verdict",
+            "Kernel", "Backend", "Threads", "Compared", "A", "B", "B/A", "Change", "+-", "Verdict",
         ],
         2,
     );

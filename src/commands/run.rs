@@ -40,9 +40,10 @@ const MIN_SAMPLE_S: f64 = 0.01;
 /// Longest `--warmup`: an hour settles anything a warm-up can.
 const MAX_WARMUP_S: f64 = 3600.0;
 
-/// Column widths of the rows printed as kernels finish, so that rows
-/// printed seconds apart still line up (see `results::HEADERS`).
-const ROW_WIDTHS: [u16; 8] = [8, 8, 7, 13, 7, 13, 9, 16];
+/// Column widths (with the two spaces between columns) of the rows printed
+/// as kernels finish, so that rows printed seconds apart still line up; wide
+/// enough for `3.17 Mheaders/s` and `4.84e6 J/T headers` (see `results::HEADERS`).
+const ROW_WIDTHS: [u16; 8] = [9, 9, 9, 17, 9, 17, 9, 18];
 
 pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if !(args.duration.is_finite() && args.duration > 0.0) {
@@ -194,8 +195,9 @@ fn run_all(
     let bar = progress_bar(steps);
     let style = ui::stderr_style();
     for (k, p) in profiles.iter().enumerate() {
-        let label = format!("profile {}/{} {}", k + 1, profiles.len(), p.name);
-        say(&bar, &format!("{}\n{}", label, row_table(None).grid(style, true)));
+        let label = format!("profile {}/{}", k + 1, profiles.len());
+        let head = row_table(None).grid(style, true);
+        say(&bar, &format!("{label} {}\n{head}", p.name));
         let run = emulate::run_profile_observed(
             p,
             opts,
@@ -255,13 +257,11 @@ fn steps_of(p: &Profile, opts: &EmulateOptions) -> u64 {
     (opts.kernels.len() * engines) as u64
 }
 
-/// A step starting: the bar's message on a terminal, a plain line on a pipe.
+/// A step starting: the bar's message on a terminal. A pipe gets only the
+/// rows (a line per step would break up the table); a failure's reason is
+/// printed after the profile.
 fn step(bar: &ProgressBar, label: &str, line: &str) {
-    if bar.is_hidden() {
-        eprintln!("{line}");
-    } else {
-        bar.set_message(format!("{label}: {line}"));
-    }
+    bar.set_message(format!("{label} {line}"));
 }
 
 /// A line on stderr that does not tear the bar.
@@ -321,9 +321,9 @@ fn print_summary(report: &Report, path: &Path, written: Written) {
 
 fn progress_bar(steps: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} ETA {eta} {wide_msg}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {pos}/{len} ETA {eta} {wide_msg}",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));

@@ -112,9 +112,11 @@ impl Table {
             t.add_row(r.iter().map(|c| cell(c, style.color)));
         }
         if !self.widths.is_empty() {
-            t.set_constraints(self.widths.iter().map(|w| {
-                comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(*w))
-            }));
+            t.set_constraints(
+                self.widths.iter().map(|w| {
+                    comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(*w))
+                }),
+            );
         }
         let last = self.headers.len().saturating_sub(1);
         for (i, col) in t.column_iter_mut().enumerate() {

@@ -8,7 +8,14 @@ use super::units::{si, sig3};
 
 /// Columns of the human table. Each column has one number format.
 pub const HEADERS: [&str; 8] = [
-    "Kernel", "Backend", "Threads", "Rate", "+- MAD", "Host rate", "Power", "Energy",
+    "Kernel",
+    "Backend",
+    "Threads",
+    "Rate",
+    "+- MAD",
+    "Host rate",
+    "Power",
+    "Energy",
 ];
 
 /// Columns of the CSV export: raw numbers (no prefixes), as hyperfine's CSV.
