@@ -73,6 +73,16 @@ pub fn paint(text: &str, ok: bool, on: bool) -> String {
 pub fn check_exports(paths: &[&Option<std::path::PathBuf>]) -> anyhow::Result<()> {
     for p in paths.iter().copied().flatten() {
         write::check_target(p)?;
+        // A missing directory would otherwise be found only after the work.
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            anyhow::bail!(
+                "cannot write {}: directory {} does not exist",
+                p.display(),
+                dir.display()
+            );
+        }
     }
     Ok(())
 }

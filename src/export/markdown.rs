@@ -104,6 +104,8 @@ impl Table {
         }
         if style.color {
             t.enforce_styling();
+            // Colour the word, not the padding after it.
+            t.style_text_only();
         }
         if header {
             t.set_header(self.headers.clone());
