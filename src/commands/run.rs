@@ -257,11 +257,14 @@ fn steps_of(p: &Profile, opts: &EmulateOptions) -> u64 {
     (opts.kernels.len() * engines) as u64
 }
 
-/// A step starting: the bar's message on a terminal. A pipe gets only the
-/// rows (a line per step would break up the table); a failure's reason is
-/// printed after the profile.
+/// A step starting: the bar's message on a terminal, a plain line on a
+/// pipe (a log then shows what ran when).
 fn step(bar: &ProgressBar, label: &str, line: &str) {
-    bar.set_message(format!("{label} {line}"));
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.set_message(format!("{label} {line}"));
+    }
 }
 
 /// A line on stderr that does not tear the bar.

@@ -76,14 +76,17 @@ impl Change {
 
 /// The rate a row is judged on, and its name: an emulated row's host rate
 /// (its samples when the report has them, else the median alone, whose
-/// spread is unknown), otherwise the timed rate.
+/// spread is unknown), otherwise the timed rate. An uncapped host row
+/// records its timed rate as its host rate and has no host samples.
 fn basis(r: &BenchResult) -> (Rate, &'static str) {
     match &r.emulation {
         Some(e) if !e.host_samples.is_empty() => {
             (rate_of(e.host_samples.clone(), &r.rate.unit), "host rate")
         }
-        Some(e) => (rate_of(vec![e.host_rate], &r.rate.unit), "host rate"),
-        None => (r.rate.clone(), "rate"),
+        Some(e) if e.host_rate != e.achieved_rate => {
+            (rate_of(vec![e.host_rate], &r.rate.unit), "host rate")
+        }
+        _ => (r.rate.clone(), "rate"),
     }
 }
 

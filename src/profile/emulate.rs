@@ -422,6 +422,7 @@ pub fn run_profile_observed(
                             opts.duration.min(Duration::from_secs(1)),
                             3,
                         ));
+                        host_samples = r.clone();
                         rate_of(r, kernel.unit()).median
                     } else {
                         f64::INFINITY
