@@ -117,12 +117,17 @@ pub fn sampled(
 
 /// The warm-up phase, run before anything is timed and thrown away:
 /// caches, clocks and thread start-up settle.
-pub fn warm_up(platform: &Engine, kernel: Kernel, threads: usize) -> Result<(), Cut> {
-    run_workers(platform, kernel, threads, Throttle::unlimited(), WARM_UP).map(|_| ())
+pub fn warm_up(
+    platform: &Engine,
+    kernel: Kernel,
+    threads: usize,
+    duration: Duration,
+) -> Result<(), Cut> {
+    if duration.is_zero() {
+        return Ok(());
+    }
+    run_workers(platform, kernel, threads, Throttle::unlimited(), duration).map(|_| ())
 }
-
-/// How long the warm-up phase runs.
-pub const WARM_UP: Duration = Duration::from_millis(200);
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.
 pub fn single_thread_rate(platform: &Engine, kernel: Kernel) -> Result<f64, Cut> {

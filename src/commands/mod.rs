@@ -8,6 +8,7 @@ pub mod network;
 pub mod profiles;
 pub mod report;
 pub mod run;
+pub mod ui;
 pub mod validate_headers;
 pub mod verify;
 pub mod verify_sigs;

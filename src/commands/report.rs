@@ -1,41 +1,52 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use micromine::export::report::Report;
 use micromine::export::write::{self, Written};
-use micromine::export::{chart, comparison, load};
+use micromine::export::{chart, comparison, load, results};
 
-use super::network;
+use super::{network, ui};
 use crate::cli::ReportArgs;
 
 /// Everything is read and rendered before anything is written, so a bad
-/// input leaves neither partial stdout nor a partial chart behind.
+/// input leaves neither partial stdout nor a partial chart behind. Stdout
+/// holds only the table (or JSON); status lines go to stderr.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let snapshot = network::snapshot(&args.network)?;
     let coins = network::coin_snapshot(&args.network)?;
     let reports = load::load_all(&args.inputs)?;
+    let e = &args.export;
+    ui::check_exports(&[&e.export_json, &e.export_csv, &e.export_markdown, &args.svg])?;
     let cmp = comparison::build_with_coins(&reports, &snapshot, &coins);
+    let json = serde_json::to_string_pretty(&cmp)? + "\n";
     let text = if args.json {
-        serde_json::to_string_pretty(&cmp)? + "\n"
+        json.clone()
     } else if args.markdown {
         cmp.render_markdown()
     } else {
-        cmp.render_plain()
+        cmp.render_terminal(ui::stdout_style())
     };
-    let mut written = None;
-    if let Some(path) = &args.svg {
-        // A link or device at PATH is refused before rendering, as a bad input is.
-        write::check_target(path)?;
-        let svg = chart::render(&cmp)?;
-        written = Some(write::write_atomic(path, svg.as_bytes())?);
-    }
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    if let (Some(path), Some(w), false) = (&args.svg, written, args.json) {
-        let replaced = match w {
+    let svg = match &args.svg {
+        Some(_) => Some(chart::render(&cmp)?),
+        None => None,
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    if let (Some(path), Some(svg)) = (&args.svg, svg) {
+        let replaced = match write::write_atomic(path, svg.as_bytes())? {
             Written::Replaced => " (replaced an older chart)",
             Written::Created => "",
         };
-        writeln!(out, "Chart written to {}{replaced}", path.display())?;
+        eprintln!("Chart written to {}{replaced}", path.display());
+    }
+    if let Some(path) = &e.export_json {
+        ui::export(path, "JSON", json.as_bytes())?;
+    }
+    if let Some(path) = &e.export_csv {
+        let refs: Vec<&Report> = reports.iter().map(|l| &l.report).collect();
+        ui::export(path, "CSV", results::csv(&refs).as_bytes())?;
+    }
+    if let Some(path) = &e.export_markdown {
+        ui::export(path, "Markdown", cmp.render_markdown().as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::ui;
 use crate::cli::VerifyArgs;
 use micromine::backend::cpu::Platform;
 use micromine::backend::{Backend, select};
@@ -43,23 +44,57 @@ const BLOCKS: [(&str, &str); 4] = [
     ),
 ];
 
-/// Counts and prints check results as they come.
+/// One check as `verify --json` prints it.
+#[derive(serde::Serialize)]
+struct Check {
+    name: String,
+    /// `ok`, `fail` or `skip`.
+    status: &'static str,
+    detail: String,
+}
+
+/// Counts check results; prints each as it comes, or keeps them for JSON.
 #[derive(Default)]
 struct Tally {
     run: usize,
     failed: usize,
+    json: bool,
+    color: bool,
+    checks: Vec<Check>,
 }
 
 impl Tally {
     fn record(&mut self, name: &str, result: Result<String, String>) {
         self.run += 1;
-        match result {
-            Ok(detail) => println!("ok    {name}: {detail}"),
+        let (status, detail) = match result {
+            Ok(detail) => ("ok", detail),
             Err(why) => {
                 self.failed += 1;
-                println!("FAIL  {name}: {why}");
+                ("fail", why)
             }
+        };
+        self.emit(name, status, detail);
+    }
+
+    fn skip(&mut self, name: &str, why: String) {
+        self.emit(name, "skip", why);
+    }
+
+    fn emit(&mut self, name: &str, status: &'static str, detail: String) {
+        if self.json {
+            self.checks.push(Check {
+                name: name.to_string(),
+                status,
+                detail,
+            });
+            return;
         }
+        let word = match status {
+            "ok" => ui::paint("ok  ", true, self.color),
+            "fail" => ui::paint("FAIL", false, self.color),
+            _ => "skip".to_string(),
+        };
+        println!("{word}  {name}: {detail}");
     }
 }
 
@@ -152,7 +187,7 @@ fn merkle_checks(t: &mut Tally, backend: &dyn Backend, blocks: &[Block]) {
     }
 }
 
-pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let headers = chain::parse_headers(HEADERS).context("embedded mainnet headers")?;
     anyhow::ensure!(
         headers.len() == HEADER_COUNT,
@@ -161,18 +196,22 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     );
     let blocks = parse_blocks()?;
 
-    let mut t = Tally::default();
+    let mut t = Tally {
+        json: args.json,
+        color: ui::stdout_color(),
+        ..Tally::default()
+    };
     nist_checks(&mut t)?;
     let mut engines = Vec::new();
     for &level in Platform::ALL {
         match level.availability() {
             Ok(()) => engines.push(Engine::cpu(level)),
-            Err(why) => println!("skip  {}: {why}", level.name()),
+            Err(why) => t.skip(level.name(), why.to_string()),
         }
     }
     match select::open_gpu() {
         Ok(gpu) => engines.push(Engine(gpu)),
-        Err(why) => println!("skip  gpu: {why}"),
+        Err(why) => t.skip("gpu", why.to_string()),
     }
     for engine in &engines {
         let backend = engine.0.as_ref();
@@ -190,11 +229,21 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         chain_checks(&mut t, backend, &headers);
         merkle_checks(&mut t, backend, &blocks);
     }
-    if t.failed == 0 {
+    if t.json {
+        let doc = serde_json::json!({
+            "passed": t.run - t.failed,
+            "failed": t.failed,
+            "checks": t.checks,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if t.failed == 0 {
         println!("{} checks passed", t.run);
-        Ok(ExitCode::SUCCESS)
     } else {
         println!("{} of {} checks failed", t.failed, t.run);
+    }
+    if t.failed == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
         Ok(ExitCode::FAILURE)
     }
 }

@@ -6,5 +6,6 @@ pub mod load;
 pub mod markdown;
 pub mod noise;
 pub mod report;
+pub mod results;
 pub mod units;
 pub mod write;

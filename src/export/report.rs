@@ -132,6 +132,10 @@ pub struct Emulation {
     /// Caveats for this result: backend fallbacks, a host too slow to reach the target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Per-sample unthrottled host rates behind `host_rate`, so that
+    /// `compare` can judge them against their spread. Absent in older reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_samples: Vec<f64>,
 }
 
 /// Host-to-device conversion for one ISA class.

@@ -26,6 +26,10 @@ pub struct EmulateOptions {
     pub threads: Option<usize>,
     /// Timed seconds of the throttled run per kernel.
     pub duration: Duration,
+    /// Timed samples the duration is split into; `None`: one per second, 3 to 5.
+    pub runs: Option<u32>,
+    /// Unthrottled run before timing, for caches, clocks and thread start-up.
+    pub warmup: Duration,
     /// Overrides the profile's cap.
     pub power_cap_w: Option<f64>,
     /// Runs at this fraction of full speed instead of a cap.
@@ -236,6 +240,17 @@ pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateE
     })
 }
 
+/// The default warm-up before each kernel's timing.
+pub const DEFAULT_WARMUP: Duration = Duration::from_millis(200);
+
+/// Timed samples for a run of `duration`: `runs` when given, else one per
+/// second, 3 to 5. Samples of a second or more keep the one unrepaid delay
+/// at the end of each (the last wake-up) small against the sample.
+pub fn sample_count(duration: Duration, runs: Option<u32>) -> u32 {
+    runs.unwrap_or_else(|| (duration.as_secs_f64() as u32).clamp(3, 5))
+        .max(1)
+}
+
 /// One kernel on one engine: its row, or the stop that cut it short (a
 /// kernel cut short has no row; the finished ones are kept).
 enum Step {
@@ -280,7 +295,19 @@ pub fn run_profile(
     profile: &Profile,
     opts: &EmulateOptions,
     host_clock_hz: Option<f64>,
+    progress: impl FnMut(&str),
+) -> Result<ProfileRun, EmulateError> {
+    run_profile_observed(profile, opts, host_clock_hz, progress, |_| {})
+}
+
+/// [`run_profile`], also handing each result to `on_result` as soon as it
+/// is final, so a caller can print rows while later kernels still run.
+pub fn run_profile_observed(
+    profile: &Profile,
+    opts: &EmulateOptions,
+    host_clock_hz: Option<f64>,
     mut progress: impl FnMut(&str),
+    mut on_result: impl FnMut(&BenchResult),
 ) -> Result<ProfileRun, EmulateError> {
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -307,7 +334,10 @@ pub fn run_profile(
         }
         for engine in engines {
             match cx.run_one(kernel, &engine, &mut progress)? {
-                Step::Row(r) => results.push(r),
+                Step::Row(r) => {
+                    on_result(&r);
+                    results.push(r);
+                }
                 Step::Stopped => break 'kernels,
             }
         }
@@ -421,11 +451,13 @@ impl ProfileContext<'_> {
         row: &mut BenchResult,
     ) -> Result<(), StepError> {
         let threads = row.threads;
-        warm_up(engine, kernel, threads)?;
+        warm_up(engine, kernel, threads, self.opts.warmup)?;
         let per_thread = single_thread_rate(engine, kernel)?;
         let mut notes = self.plan.notes.clone();
         notes.extend(lane_note);
-        let (calibration, full, host_rate) = self.calibrate(kernel, engine, threads, per_thread)?;
+        let (calibration, full, host_samples) =
+            self.calibrate(kernel, engine, threads, per_thread)?;
+        let host_rate = rate_of(host_samples.clone(), kernel.unit()).median;
         let target = full * self.plan.operating.duty;
         let throttle = if target.is_finite() {
             Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
@@ -437,9 +469,7 @@ impl ProfileContext<'_> {
         };
         let duration = self.opts.duration;
         let before = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
-        // Samples of a second or more keep the one unrepaid delay at the
-        // end of each (the last wake-up) small against the sample.
-        let samples = (duration.as_secs_f64() as u32).clamp(3, 5);
+        let samples = sample_count(duration, self.opts.runs);
         let (rates, stats) = sampled(engine, kernel, threads, throttle, duration, samples)?;
         let after = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
         if stats.work == 0 {
@@ -498,12 +528,13 @@ impl ProfileContext<'_> {
             host_energy_note,
             marginal_power_w: Some(op.marginal_power_w),
             notes,
+            host_samples,
         });
         Ok(())
     }
 
     /// The calibration, the device's full rate and the host's unthrottled
-    /// rate. An emulated device converts the host's per-thread rate through
+    /// samples (none for an unthrottled host). An emulated device converts the host's per-thread rate through
     /// its sha256d anchor; the host is measured directly (infinite full
     /// rate: the timed run itself measures it when unthrottled).
     fn calibrate(
@@ -512,15 +543,15 @@ impl ProfileContext<'_> {
         engine: &Engine,
         threads: usize,
         per_thread: f64,
-    ) -> Result<(Calibration, f64, f64), StepError> {
+    ) -> Result<(Calibration, f64, Vec<f64>), StepError> {
         let cal_err = |source| EmulateError::Calibration {
             profile: self.profile.name.clone(),
             source,
         };
         let window = self.opts.duration.min(Duration::from_secs(1));
-        let host_rate = |engine: &Engine| -> Result<f64, Cut> {
+        let host_samples = |engine: &Engine| -> Result<Vec<f64>, Cut> {
             let (r, _) = sampled(engine, kernel, threads, Throttle::unlimited(), window, 3)?;
-            Ok(rate_of(r, kernel.unit()).median)
+            Ok(r)
         };
         match &self.profile.kind {
             ProfileKind::Emulated(e) => {
@@ -544,7 +575,7 @@ impl ProfileContext<'_> {
                         "; sigverify extrapolated from this sha256d calibration (no published signature-verification figure for this class)",
                     );
                 }
-                Ok((c, full, host_rate(engine)?))
+                Ok((c, full, host_samples(engine)?))
             }
             _ => {
                 let hz = self.host_clock_hz;
@@ -560,12 +591,13 @@ impl ProfileContext<'_> {
                     factor_source: "host: measured directly, no conversion".to_string(),
                 };
                 // A capped host needs its full rate first to set the target.
-                let full = if self.plan.operating.duty < 1.0 {
-                    host_rate(engine)?
+                if self.plan.operating.duty < 1.0 {
+                    let samples = host_samples(engine)?;
+                    let full = rate_of(samples.clone(), kernel.unit()).median;
+                    Ok((c, full, samples))
                 } else {
-                    f64::INFINITY
-                };
-                Ok((c, full, full))
+                    Ok((c, f64::INFINITY, Vec::new()))
+                }
             }
         }
     }

@@ -88,6 +88,8 @@ fn a_backend_failing_while_timed_leaves_a_failed_row() {
         kernels: vec![Kernel::Sha256d, Kernel::Headers],
         threads: Some(1),
         duration: Duration::from_millis(300),
+        runs: None,
+        warmup: emulate::DEFAULT_WARMUP,
         power_cap_w: None,
         duty: None,
         host_engines: vec![failing],

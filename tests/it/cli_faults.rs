@@ -388,9 +388,11 @@ fn report_svg_refuses_links_and_fifos_and_writes_regular_files() {
             .arg(&chart)
             .output()
             .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The status line is on stderr, so stdout stays the table alone.
+        let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "round {round}");
-        assert_eq!(stdout.contains("replaced an older chart"), note, "{stdout}");
+        assert_eq!(stderr.contains("replaced an older chart"), note, "{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("Chart written"));
     }
     assert!(std::fs::read_to_string(&chart).unwrap().contains("<svg"));
 }

@@ -8,6 +8,7 @@ mod backend_failure;
 mod chain;
 mod cli_chain;
 mod cli_coins;
+mod cli_conventions;
 mod cli_faults;
 mod cli_profiles;
 mod cli_run;

@@ -459,11 +459,16 @@ impl Comparison {
         out
     }
 
-    /// The terminal rendering.
+    /// The rendering for a file or pipe.
     pub fn render_plain(&self) -> String {
+        self.render_terminal(super::markdown::Style::default())
+    }
+
+    /// The terminal rendering, fitted and coloured as `style` says.
+    pub fn render_terminal(&self, style: super::markdown::Style) -> String {
         let mut s = self.snapshot_line() + "\n\n";
         for t in self.tables() {
-            s.push_str(&t.render_plain());
+            s.push_str(&t.render_terminal(style));
             s.push('\n');
         }
         if !self.run_notes.is_empty() {
