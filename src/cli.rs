@@ -38,6 +38,8 @@ pub enum Command {
     Network(NetworkCmdArgs),
     /// Verify every P2PKH input signature of a raw block (ECDSA, Bitcoin's rules).
     VerifySigs(crate::commands::verify_sigs::VerifySigsArgs),
+    /// The emulation's validation table: predictions against published figures.
+    ModelCheck(crate::commands::model_check::ModelCheckArgs),
 }
 
 /// A `--kernel` value: one kernel, or `all` of them.

@@ -67,5 +67,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => commands::compare::run(a),
         Command::Network(a) => commands::network::run(a),
         Command::VerifySigs(a) => commands::verify_sigs::run(a),
+        Command::ModelCheck(a) => commands::model_check::run(a),
     }
 }

@@ -82,6 +82,27 @@ pub fn platform_for(isa: super::IsaClass) -> (Platform, Option<String>) {
     )
 }
 
+/// The host level that runs `kernel` for an ISA class: the first of the
+/// class's own levels (never a wider one from [`Platform::ALL`]) that this
+/// CPU has and that has code for the kernel. A `sha-ext` device's coin
+/// kernels thus run 4-lane like its NEON, not on the host's AVX2.
+pub fn platform_for_kernel(isa: super::IsaClass, kernel: Kernel) -> Platform {
+    isa.host_levels()
+        .iter()
+        .filter_map(|name| Platform::from_name(name).and_then(Platform::force))
+        .find(|p| p.supports(kernel).is_ok())
+        .unwrap_or(Platform::Portable)
+}
+
+/// The engines that time `kernel`: an emulated profile's class level for
+/// that kernel, or the plan's engines for the host.
+fn kernel_engines(profile: &Profile, plan: &Plan, kernel: Kernel) -> Vec<Engine> {
+    match &profile.kind {
+        ProfileKind::Emulated(e) => vec![Engine::cpu(platform_for_kernel(e.cpu.isa, kernel))],
+        _ => plan.engines.clone(),
+    }
+}
+
 /// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
 /// (all of its RAM is assumed free for them, an upper bound).
 fn kernel_threads(
@@ -235,7 +256,7 @@ pub fn run_profile(
         // A level without code of its own for a kernel runs a weaker level's
         // code (see `Platform::for_kernel`): time each code once.
         let mut timed_levels: Vec<String> = Vec::new();
-        for engine in &plan.engines {
+        for engine in &kernel_engines(profile, &plan, kernel) {
             // The GPU parallelises internally; CPU levels get one worker per thread.
             let threads = if engine.0.wants_threads() {
                 plan.threads
@@ -337,14 +358,23 @@ pub fn run_profile(
             let (calibration, device_full_rate, host_rate) = match &profile.kind {
                 ProfileKind::Emulated(e) => {
                     if device_cal.is_none() {
+                        // The anchor is always sha256d on the class's own
+                        // sha256d level, whichever kernel comes first.
+                        let anchor_engine =
+                            Engine::cpu(platform_for_kernel(e.cpu.isa, Kernel::Sha256d));
                         let anchor = if kernel == Kernel::Sha256d {
                             per_thread
                         } else {
-                            or_fail!(single_thread_rate(engine, Kernel::Sha256d))
+                            or_fail!(single_thread_rate(&anchor_engine, Kernel::Sha256d))
                         };
                         device_cal = Some(
-                            DeviceCalibration::new(e, host_clock_hz, anchor, &engine.name())
-                                .map_err(cal_err)?,
+                            DeviceCalibration::new(
+                                e,
+                                host_clock_hz,
+                                anchor,
+                                &anchor_engine.name(),
+                            )
+                            .map_err(cal_err)?,
                         );
                     }
                     let cal = device_cal.as_ref().expect("set above");

@@ -85,7 +85,7 @@ impl Platform {
         let has = match kernel {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
             Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
-            Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Portable),
+            Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
         };
         if has {
             Ok(())
@@ -211,7 +211,9 @@ impl Platform {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
-            Platform::Lanes => duco::search(p, range),
+            // The level's own width, so that a `simd128` device's coin rate
+            // is scaled by a factor measured at the same width.
+            Platform::Lanes => duco::search_lanes::<{ lanes::LANES }>(p, range),
             _ => duco::search_scalar(p, range),
         }
     }
