@@ -25,6 +25,14 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Software => "software",
+            Mode::Hardware => "hardware",
+            Mode::Both => "both",
+        }
+    }
+
     pub fn from_name(s: &str) -> Option<Mode> {
         match s {
             "software" => Some(Mode::Software),

@@ -22,13 +22,20 @@ pub const TOLERANCE: f64 = 0.25;
 /// Bytes of SHA-1 input per DUCO-S1 nonce: one 64-byte block.
 const DUCO_BYTES_PER_NONCE: f64 = 64.0;
 
+/// The share of a SHA-1 block's 80 rounds a DUCO-S1 nonce costs: rounds
+/// 0..9 read only the job's 40-byte prefix and are shared by every nonce,
+/// and a miss is rejected after round 75 (see `kernel::duco::Prepared`).
+/// A bulk-hashing cycles-per-byte figure pays for all 80.
+const DUCO_ROUND_SHARE: f64 = 66.0 / 80.0;
+
 /// How a published figure is expressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FigureKind {
     /// Units per second of the whole device.
     Rate,
-    /// Bulk SHA-1 cycles per byte on one core, read as DUCO-S1 nonces.
+    /// Bulk SHA-1 cycles per byte on one core, read as DUCO-S1 nonces
+    /// (66 of a block's 80 rounds each).
     Sha1CyclesPerByte,
 }
 
@@ -59,7 +66,8 @@ impl Published {
         match self.kind {
             FigureKind::Rate => self.value,
             FigureKind::Sha1CyclesPerByte => {
-                self.clock_hz * f64::from(self.cores) / (self.value * DUCO_BYTES_PER_NONCE)
+                self.clock_hz * f64::from(self.cores)
+                    / (self.value * DUCO_BYTES_PER_NONCE * DUCO_ROUND_SHARE)
             }
         }
     }

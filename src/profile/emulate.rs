@@ -378,7 +378,25 @@ pub fn run_profile(
                         );
                     }
                     let cal = device_cal.as_ref().expect("set above");
-                    let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                    let (c, software) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                    let full = match &e.accelerator {
+                        Some(a) => {
+                            let (hz, cores) = (e.cpu.big.clock_hz, e.cpu.cores());
+                            let chosen = a.choose(kernel, software, hz, cores);
+                            if chosen != software {
+                                notes.push(format!(
+                                    "device rate from the {} ({} mode): {:.0}/s against {:.0}/s on the cores; calibrated on {}",
+                                    a.model,
+                                    a.mode.name(),
+                                    chosen,
+                                    software,
+                                    a.calibration_source
+                                ));
+                            }
+                            chosen
+                        }
+                        None => software,
+                    };
                     let host_window = opts.duration.min(Duration::from_secs(1));
                     let (host_rates, _) = or_fail!(sampled(
                         engine,

@@ -213,7 +213,7 @@ impl Platform {
             Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
             // The level's own width, so that a `simd128` device's coin rate
             // is scaled by a factor measured at the same width.
-            Platform::Lanes => duco::search_lanes::<{ lanes::LANES }>(p, range),
+            Platform::Lanes => duco::search_x4(p, range),
             _ => duco::search_scalar(p, range),
         }
     }
