@@ -21,6 +21,10 @@ pub struct ModelCheckArgs {
     /// Print rows and summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Exit 0 with up to N checks outside the tolerance (CI pins the known
+    /// outliers this way: a new one, or a worse count, still fails).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub allow_outside: usize,
 }
 
 pub fn run(args: &ModelCheckArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +50,8 @@ pub fn run(args: &ModelCheckArgs) -> anyhow::Result<ExitCode> {
         render(&rows, &summary, args.markdown)
     };
     print!("{text}");
-    Ok(if summary.all_pass() {
+    let outside = summary.checks - summary.passed;
+    Ok(if outside <= args.allow_outside {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

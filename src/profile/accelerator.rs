@@ -181,7 +181,11 @@ pub(super) fn validate(file: &str, raw: &RawAccelerator) -> Result<Accelerator, 
             format!("must be 1 ..= 1024, got {}", cal.cores),
         ));
     }
-    let units = if raw.shared { 1.0 } else { f64::from(cal.cores) };
+    let units = if raw.shared {
+        1.0
+    } else {
+        f64::from(cal.cores)
+    };
     Ok(Accelerator {
         model: raw.model.clone(),
         kernels,

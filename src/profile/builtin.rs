@@ -50,18 +50,12 @@ pub const FILES: &[(&str, &str)] = &[
         "tvbox-a72.toml",
         include_str!("../../device-profiles/tvbox-a72.toml"),
     ),
-    (
-        "rpi4.toml",
-        include_str!("../../device-profiles/rpi4.toml"),
-    ),
+    ("rpi4.toml", include_str!("../../device-profiles/rpi4.toml")),
     (
         "phone-midrange.toml",
         include_str!("../../device-profiles/phone-midrange.toml"),
     ),
-    (
-        "host.toml",
-        include_str!("../../device-profiles/host.toml"),
-    ),
+    ("host.toml", include_str!("../../device-profiles/host.toml")),
     (
         "bitaxe-ultra.toml",
         include_str!("../../device-profiles/bitaxe-ultra.toml"),

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::kernel::Kernel;
 
 use super::accelerator::Accelerator;
-use super::{Emulated, Profile, ProfileError, PublishedMeasurement, costs};
 use super::schema::RawPublished;
+use super::{Emulated, Profile, ProfileError, PublishedMeasurement, costs};
 
 /// A check passes when prediction / published lies in 1 -/+ this.
 pub const TOLERANCE: f64 = 0.25;

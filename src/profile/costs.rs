@@ -16,8 +16,20 @@ pub const SOURCE: &str = "single-thread host rates from `micromine run --profile
 /// Single-thread rates (units/s) per level, in [`Kernel::ALL`] order:
 /// sha256d, headers, merkle, duco-s1, scrypt.
 const RATES: &[(&str, [f64; 5])] = &[
-    ("scalar", [899_074.0, 503_227.0, 751_217.0, 2_854_760.0, 2_600.67]),
-    ("lanes", [3_292_408.0, 1_597_911.0, 1_646_293.0, 12_151_741.0, 2_423.00]),
+    (
+        "scalar",
+        [899_074.0, 503_227.0, 751_217.0, 2_854_760.0, 2_600.67],
+    ),
+    (
+        "lanes",
+        [
+            3_292_408.0,
+            1_597_911.0,
+            1_646_293.0,
+            12_151_741.0,
+            2_423.00,
+        ],
+    ),
     // sha-ni has no coin code: a `sha-ext` device's coin kernels use `lanes`.
     ("sha-ni", [8_745_614.0, 4_692_848.0, 4_695_699.0, 0.0, 0.0]),
 ];

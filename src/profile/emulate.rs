@@ -368,13 +368,8 @@ pub fn run_profile(
                             or_fail!(single_thread_rate(&anchor_engine, Kernel::Sha256d))
                         };
                         device_cal = Some(
-                            DeviceCalibration::new(
-                                e,
-                                host_clock_hz,
-                                anchor,
-                                &anchor_engine.name(),
-                            )
-                            .map_err(cal_err)?,
+                            DeviceCalibration::new(e, host_clock_hz, anchor, &anchor_engine.name())
+                                .map_err(cal_err)?,
                         );
                     }
                     let cal = device_cal.as_ref().expect("set above");

@@ -6,10 +6,10 @@
 
 use std::ops::Range;
 
-use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 #[cfg(target_arch = "x86_64")]
 use crate::kernel::scrypt::LaneBlocks;
 use crate::kernel::scrypt::LaneScratch;
+use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 use crate::kernel::search::{SearchError, SearchOutcome};
 
 use super::Platform;
