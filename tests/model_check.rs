@@ -257,4 +257,21 @@ fn an_emulated_esp32_mines_sha256d_on_its_hardware_unit() {
     );
     let notes = e["notes"].to_string();
     assert!(notes.contains("SHA accelerator"), "{notes}");
+    // `report` carries the class's model-check record beside its rows.
+    let o = micromine(&["report", dir.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- esp32: model check"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let v = json(&micromine(&["model-check", "--json", "--profile", "esp32"]));
+    let (checks, passed) = (
+        v["summary"]["checks"].clone(),
+        v["summary"]["passed"].clone(),
+    );
+    assert!(
+        line.contains(&format!("{passed}/{checks} checks within 25%")),
+        "{line}"
+    );
 }

@@ -86,8 +86,7 @@ fn path(r: &Row) -> &'static str {
     }
 }
 
-fn render(rows: &[Row], s: &Summary, markdown: bool) -> String {
-    let mut out = String::new();
+fn render_rows(out: &mut String, rows: &[Row], markdown: bool) {
     let header = [
         "profile",
         "kernel",
@@ -142,6 +141,11 @@ fn render(rows: &[Row], s: &Summary, markdown: bool) -> String {
             );
         }
     }
+}
+
+fn render(rows: &[Row], s: &Summary, markdown: bool) -> String {
+    let mut out = String::new();
+    render_rows(&mut out, rows, markdown);
     let _ = writeln!(out);
     let _ = writeln!(
         out,

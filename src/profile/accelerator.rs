@@ -51,7 +51,6 @@ pub struct Accelerator {
     pub kernels: Vec<(Kernel, f64)>,
     pub mode: Mode,
     pub shared: bool,
-    pub power_w: Option<f64>,
     /// Device cycles per hash block, firmware overhead included, for one
     /// unit (shared) or one core's unit (not shared).
     pub cycles_per_block: f64,
@@ -153,9 +152,6 @@ pub(super) fn validate(file: &str, raw: &RawAccelerator) -> Result<Accelerator, 
         }
         kernels.push((kern, positive(file, &format!("{key}.blocks"), k.blocks)?));
     }
-    if let Some(w) = raw.power_w {
-        positive(file, "accelerator.power_w", w)?;
-    }
     let cal = &raw.calibration;
     if cal.source.trim().is_empty() {
         return Err(invalid(
@@ -191,7 +187,6 @@ pub(super) fn validate(file: &str, raw: &RawAccelerator) -> Result<Accelerator, 
         kernels,
         mode,
         shared: raw.shared,
-        power_w: raw.power_w,
         cycles_per_block: clock_hz * units / (rate * blocks),
         calibration_kernel: cal_kernel,
         calibration_rate: rate,
@@ -219,7 +214,6 @@ mod tests {
             ],
             mode: mode.into(),
             shared,
-            power_w: None,
             calibration: RawAccelCalibration {
                 kernel: "sha256d".into(),
                 rate: 300_000.0,

@@ -81,6 +81,37 @@ fn invalid(file: &str, key: String, rule: impl Into<String>) -> ProfileError {
     }
 }
 
+fn figure_kind(measurement: &str, kernel: Kernel) -> Result<FigureKind, String> {
+    match measurement {
+        "rate" => Ok(FigureKind::Rate),
+        "sha1-cycles-per-byte" if kernel == Kernel::DucoS1 => Ok(FigureKind::Sha1CyclesPerByte),
+        other => Err(format!(
+            "`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1)",
+            kernel.name()
+        )),
+    }
+}
+
+fn hash_path(
+    path: &str,
+    kernel: Kernel,
+    accelerator: Option<&Accelerator>,
+) -> Result<HashPath, String> {
+    match path {
+        "software" => Ok(HashPath::Software),
+        "hardware" if accelerator.is_some_and(|a| a.blocks(kernel).is_some()) => {
+            Ok(HashPath::Hardware)
+        }
+        "hardware" => Err(format!(
+            "no [accelerator] of this profile computes {}",
+            kernel.name()
+        )),
+        other => Err(format!(
+            "unknown path `{other}` (known: software, hardware)"
+        )),
+    }
+}
+
 /// Checks `[[published]]` entries; a figure that calibrates the profile
 /// (same source) is refused, so calibration and checks stay disjoint.
 pub(super) fn validate_published(
@@ -94,49 +125,36 @@ pub(super) fn validate_published(
         .map(|(i, r)| {
             let key = |k: &str| format!("published[{i}].{k}");
             let kernel = Kernel::from_name(&r.kernel).ok_or_else(|| {
-                invalid(file, key("kernel"), format!("unknown kernel `{}`", r.kernel))
+                invalid(
+                    file,
+                    key("kernel"),
+                    format!("unknown kernel `{}`", r.kernel),
+                )
             })?;
-            let kind = match r.measurement.as_str() {
-                "rate" => FigureKind::Rate,
-                "sha1-cycles-per-byte" if kernel == Kernel::DucoS1 => {
-                    FigureKind::Sha1CyclesPerByte
-                }
-                other => {
-                    return Err(invalid(
-                        file,
-                        key("measurement"),
-                        format!("`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1)", r.kernel),
-                    ));
-                }
-            };
-            let path = match r.path.as_str() {
-                "software" => HashPath::Software,
-                "hardware" if accelerator.is_some_and(|a| a.blocks(kernel).is_some()) => {
-                    HashPath::Hardware
-                }
-                "hardware" => {
-                    return Err(invalid(
-                        file,
-                        key("path"),
-                        format!("no [accelerator] of this profile computes {}", r.kernel),
-                    ));
-                }
-                other => {
-                    return Err(invalid(
-                        file,
-                        key("path"),
-                        format!("unknown path `{other}` (known: software, hardware)"),
-                    ));
-                }
-            };
+            let kind = figure_kind(&r.measurement, kernel)
+                .map_err(|rule| invalid(file, key("measurement"), rule))?;
+            let path = hash_path(&r.path, kernel, accelerator)
+                .map_err(|rule| invalid(file, key("path"), rule))?;
             if !(r.value.is_finite() && r.value > 0.0 && r.value < 1e15) {
-                return Err(invalid(file, key("value"), format!("must be a positive finite number, got {}", r.value)));
+                return Err(invalid(
+                    file,
+                    key("value"),
+                    format!("must be a positive finite number, got {}", r.value),
+                ));
             }
             if !(0.01..=10_000.0).contains(&r.clock_mhz) {
-                return Err(invalid(file, key("clock_mhz"), format!("must be in 0.01 ..= 10000 MHz, got {}", r.clock_mhz)));
+                return Err(invalid(
+                    file,
+                    key("clock_mhz"),
+                    format!("must be in 0.01 ..= 10000 MHz, got {}", r.clock_mhz),
+                ));
             }
             if r.cores == 0 || r.cores > 1024 {
-                return Err(invalid(file, key("cores"), format!("must be 1 ..= 1024, got {}", r.cores)));
+                return Err(invalid(
+                    file,
+                    key("cores"),
+                    format!("must be 1 ..= 1024, got {}", r.cores),
+                ));
             }
             if r.source.trim().is_empty() {
                 return Err(invalid(file, key("source"), "must not be empty"));

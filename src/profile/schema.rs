@@ -132,6 +132,8 @@ pub struct RawSource {
 
 /// A hardware hashing unit: the kernels it serves, its measured throughput,
 /// whether one unit is shared by all cores, and whether the firmware uses it.
+/// Its power is counted inside `power.active_w`: no source used separates a
+/// unit's draw from the board's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAccelerator {
@@ -144,8 +146,6 @@ pub struct RawAccelerator {
     pub mode: String,
     /// One unit for every core: its throughput does not grow with cores.
     pub shared: bool,
-    /// Extra watts while the unit is busy; absent: inside `power.active_w`.
-    pub power_w: Option<f64>,
     /// The published hardware-path figure the unit's speed comes from.
     pub calibration: RawAccelCalibration,
 }
