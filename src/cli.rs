@@ -63,6 +63,8 @@ pub enum Command {
     Network(NetworkCmdArgs),
     /// Verify every P2PKH input signature of a raw block (ECDSA, Bitcoin's rules).
     VerifySigs(crate::commands::verify_sigs::VerifySigsArgs),
+    /// The emulation's validation table: predictions against published figures.
+    ModelCheck(crate::commands::model_check::ModelCheckArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout: `micromine man | man -l -`.

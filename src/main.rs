@@ -93,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(a) => commands::compare::run(a),
         Command::Network(a) => commands::network::run(a),
         Command::VerifySigs(a) => commands::verify_sigs::run(a),
+        Command::ModelCheck(a) => commands::model_check::run(a),
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "micromine", &mut std::io::stdout());

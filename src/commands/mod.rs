@@ -4,6 +4,7 @@
 pub mod backends;
 pub mod compare;
 pub mod merkle;
+pub mod model_check;
 pub mod network;
 pub mod profiles;
 pub mod report;

@@ -95,6 +95,27 @@ enum NoWorkers {
     NoLane(#[from] coins::NoLane),
 }
 
+/// The host level that runs `kernel` for an ISA class: the first of the
+/// class's own levels (never a wider one from [`Platform::ALL`]) that this
+/// CPU has and that has code for the kernel. A `sha-ext` device's coin
+/// kernels thus run 4-lane like its NEON, not on the host's AVX2.
+pub fn platform_for_kernel(isa: super::IsaClass, kernel: Kernel) -> Platform {
+    isa.host_levels()
+        .iter()
+        .filter_map(|name| Platform::from_name(name).and_then(Platform::force))
+        .find(|p| p.supports(kernel).is_ok())
+        .unwrap_or(Platform::Portable)
+}
+
+/// The engines that time `kernel`: an emulated profile's class level for
+/// that kernel, or the plan's engines for the host.
+fn kernel_engines(profile: &Profile, plan: &Plan, kernel: Kernel) -> Vec<Engine> {
+    match &profile.kind {
+        ProfileKind::Emulated(e) => vec![Engine::cpu(platform_for_kernel(e.cpu.isa, kernel))],
+        _ => plan.engines.clone(),
+    }
+}
+
 /// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
 /// (all of its RAM is assumed free for them, an upper bound).
 fn kernel_threads(
@@ -325,7 +346,7 @@ pub fn run_profile_observed(
         if stopped() {
             break;
         }
-        let engines = distinct_codes(&cx.plan.engines, kernel);
+        let engines = distinct_codes(&kernel_engines(profile, &cx.plan, kernel), kernel);
         if engines.is_empty() {
             progress(&format!(
                 "{}: {kernel} skipped: no chosen backend runs it",
@@ -456,7 +477,7 @@ impl ProfileContext<'_> {
         let mut notes = self.plan.notes.clone();
         notes.extend(lane_note);
         let (calibration, full, host_samples) =
-            self.calibrate(kernel, engine, threads, per_thread)?;
+            self.calibrate(kernel, engine, threads, per_thread, &mut notes)?;
         let host_rate = rate_of(host_samples.clone(), kernel.unit()).median;
         let target = full * self.plan.operating.duty;
         let throttle = if target.is_finite() {
@@ -543,6 +564,7 @@ impl ProfileContext<'_> {
         engine: &Engine,
         threads: usize,
         per_thread: f64,
+        notes: &mut Vec<String>,
     ) -> Result<(Calibration, f64, Vec<f64>), StepError> {
         let cal_err = |source| EmulateError::Calibration {
             profile: self.profile.name.clone(),
@@ -556,17 +578,40 @@ impl ProfileContext<'_> {
         match &self.profile.kind {
             ProfileKind::Emulated(e) => {
                 if self.device_cal.is_none() {
+                    // The anchor is always sha256d on the class's own
+                    // sha256d level, whichever kernel comes first.
+                    let anchor_engine =
+                        Engine::cpu(platform_for_kernel(e.cpu.isa, Kernel::Sha256d));
                     let anchor = if kernel == Kernel::Sha256d {
                         per_thread
                     } else {
-                        single_thread_rate(engine, Kernel::Sha256d)?
+                        single_thread_rate(&anchor_engine, Kernel::Sha256d)?
                     };
-                    let cal = DeviceCalibration::new(e, self.host_clock_hz, anchor, &engine.name())
-                        .map_err(cal_err)?;
+                    let cal =
+                        DeviceCalibration::new(e, self.host_clock_hz, anchor, &anchor_engine.name())
+                            .map_err(cal_err)?;
                     self.device_cal = Some(cal);
                 }
                 let cal = self.device_cal.as_ref().expect("set above");
-                let (mut c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                let (mut c, software) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                let full = match &e.accelerator {
+                    Some(a) => {
+                        let (hz, cores) = (e.cpu.big.clock_hz, e.cpu.cores());
+                        let chosen = a.choose(kernel, software, hz, cores);
+                        if chosen != software {
+                            notes.push(format!(
+                                "device rate from the {} ({} mode): {:.0}/s against {:.0}/s on the cores; calibrated on {}",
+                                a.model,
+                                a.mode.name(),
+                                chosen,
+                                software,
+                                a.calibration_source
+                            ));
+                        }
+                        chosen
+                    }
+                    None => software,
+                };
                 if kernel == Kernel::SigVerify {
                     // Wide multiplies, not SHA rounds: the ratio to sha256d
                     // on this host is the only bridge until a class has a

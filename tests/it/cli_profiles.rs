@@ -147,14 +147,15 @@ fn an_emulated_run_writes_a_verified_report_with_its_calibration() {
     assert_eq!(res["backend"], "scalar");
     assert_eq!(res["verified"], true);
     let e = &res["emulation"];
-    // The anchor kernel maps back onto the published 55 kH/s exactly.
-    assert!((e["device_full_rate"].as_f64().unwrap() / 55_000.0 - 1.0).abs() < 1e-9);
+    // The ESP32 mines sha256d on its SHA unit (NerdMiner's 345 kH/s); the
+    // cores' calibration below still maps back onto the published 55 kH/s.
+    assert!((e["device_full_rate"].as_f64().unwrap() / 345_000.0 - 1.0).abs() < 1e-9);
     let duty = e["duty"].as_f64().unwrap();
     assert!(
         (duty - 0.25 / 0.55).abs() < 1e-12,
         "cap 0.5 W between 0.25 and 0.8 W"
     );
-    assert!((e["target_rate"].as_f64().unwrap() - 55_000.0 * duty).abs() < 1e-6);
+    assert!((e["target_rate"].as_f64().unwrap() - 345_000.0 * duty).abs() < 1e-6);
     assert_eq!(e["power_model"], "duty-cycle");
     assert_eq!(e["power_w"], 0.5);
     let energy = e["energy_j"].as_f64().unwrap();

@@ -34,7 +34,15 @@ fn builtin_snapshot_parses_and_carries_dates_and_sources() {
         assert!(!src.is_empty());
     }
     let names: Vec<_> = s.reference.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["Antminer S21", "Bitaxe Gamma"]);
+    assert_eq!(
+        names,
+        [
+            "Antminer S21",
+            "Bitaxe Gamma",
+            "Bitaxe Ultra",
+            "Bitaxe Supra"
+        ]
+    );
 }
 
 #[test]

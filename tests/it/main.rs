@@ -23,6 +23,7 @@ mod gpu_duco;
 #[cfg(feature = "gpu")]
 mod gpu_scrypt;
 mod merkle;
+mod model_check;
 mod profiles;
 mod properties;
 mod report_cli;

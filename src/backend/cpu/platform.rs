@@ -89,7 +89,7 @@ impl Platform {
                 Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
             ),
             Kernel::Scrypt => {
-                matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Portable)
+                matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable)
             }
             // One library for every level: libsecp256k1 has no ISA dispatch
             // of its own to choose (see `CpuBackend::level_name`).
@@ -225,7 +225,9 @@ impl Platform {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
-            Platform::Lanes => duco::search(p, range),
+            // The level's own width, so that a `simd128` device's coin rate
+            // is scaled by a factor measured at the same width.
+            Platform::Lanes => duco::search_x4(p, range),
             _ => duco::search_scalar(p, range),
         }
     }

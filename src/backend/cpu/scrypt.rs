@@ -1,13 +1,16 @@
 //! Litecoin scrypt at the CPU levels that have code for it: one hash at a
-//! time (the scalar reference), and on x86-64 sixteen hashes side by side
-//! compiled with AVX2, or written for AVX-512 (`x86_avx512_scrypt`). Each worker owns its scratchpads, allocated once,
+//! time (the scalar reference), four side by side at the portable `lanes`
+//! level (the width of 128-bit SIMD), and on x86-64 sixteen hashes side by
+//! side compiled with AVX2 or written for AVX-512 (`x86_avx512_scrypt`).
+//! Each worker owns its scratchpads, allocated once,
 //! so nothing is allocated while it is timed.
 
 use std::ops::Range;
 
-use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 #[cfg(target_arch = "x86_64")]
-use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
+use crate::kernel::scrypt::LaneBlocks;
+use crate::kernel::scrypt::LaneScratch;
+use crate::kernel::scrypt::{self, LITECOIN, LITECOIN_LANE_BYTES, Scratch, ScryptJob};
 use crate::kernel::search::{SearchError, SearchOutcome};
 
 use super::Platform;
@@ -21,6 +24,7 @@ const AVX2_LANES: usize = 16;
 /// One worker's scrypt state at a level.
 pub enum ScryptWorker {
     Scalar(Scratch),
+    Lanes(Box<LaneScratch<{ super::lanes::LANES }>>),
     #[cfg(target_arch = "x86_64")]
     Avx2(Box<LaneScratch<AVX2_LANES>>),
     #[cfg(target_arch = "x86_64")]
@@ -40,6 +44,7 @@ impl ScryptWorker {
             Platform::Avx2 => ScryptWorker::Avx2(Box::new(LaneScratch::new())),
             #[cfg(target_arch = "x86_64")]
             Platform::Avx512 => ScryptWorker::Avx512(Box::new(LaneScratch::new())),
+            Platform::Lanes => ScryptWorker::Lanes(Box::new(LaneScratch::new())),
             _ => {
                 ScryptWorker::Scalar(Scratch::new(LITECOIN).expect("Litecoin parameters are valid"))
             }
@@ -50,6 +55,7 @@ impl ScryptWorker {
     pub fn lanes(&self) -> usize {
         match self {
             ScryptWorker::Scalar(_) => 1,
+            ScryptWorker::Lanes(_) => super::lanes::LANES,
             #[cfg(target_arch = "x86_64")]
             ScryptWorker::Avx2(_) => AVX2_LANES,
             #[cfg(target_arch = "x86_64")]
@@ -70,6 +76,7 @@ impl ScryptWorker {
     ) -> Result<SearchOutcome, SearchError> {
         match self {
             ScryptWorker::Scalar(s) => scrypt::search(job, range, s),
+            ScryptWorker::Lanes(s) => scrypt::search_lanes(job, range, s, scrypt::romix_lanes),
             #[cfg(target_arch = "x86_64")]
             ScryptWorker::Avx2(s) => scrypt::search_lanes(job, range, s, |x, v| {
                 // SAFETY: an Avx2 worker is only built after `new` checked

@@ -114,6 +114,9 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Caveats the runs recorded, as `profile kernel/backend: note`, once each.
     pub run_notes: Vec<String>,
+    /// For each emulated profile, how its class's predictions held against
+    /// published figures (`micromine model-check`).
+    pub model_check: Vec<String>,
 }
 
 /// Device rate, availability and power of a result. An emulated result is
@@ -206,6 +209,7 @@ pub fn build_with_coins(
             .map(|s| s.to_string())
             .collect(),
         snapshot: snapshot.clone(),
+        model_check: model_fit_lines(reports),
         rows,
         run_notes,
     }
@@ -260,6 +264,27 @@ impl Figures {
             },
         })
     }
+}
+
+/// One line per emulated profile of the reports: its model-check record
+/// (shipped profiles only; a user's file has no published checks).
+fn model_fit_lines(reports: &[Loaded]) -> Vec<String> {
+    let shipped = crate::profile::builtin::all().unwrap_or_default();
+    let rows = crate::profile::check::table(&shipped);
+    let mut lines: Vec<String> = Vec::new();
+    for loaded in reports {
+        let name = &loaded.report.profile.name;
+        let emulated = loaded.report.results.iter().any(|r| r.emulation.is_some());
+        let is_shipped = shipped.iter().any(|p| &p.name == name);
+        let seen = lines.iter().any(|l| l.starts_with(&format!("{name}:")));
+        if !emulated || !is_shipped || seen {
+            continue;
+        }
+        let fit = crate::profile::check::class_fit(&rows, name)
+            .unwrap_or_else(|| "no published figure checks this class yet".to_string());
+        lines.push(format!("{name}: model check {fit}"));
+    }
+    lines
 }
 
 /// The ASIC rows the device rows are set against.
@@ -471,6 +496,12 @@ impl Comparison {
             s.push_str(&t.render_terminal(style));
             s.push('\n');
         }
+        if !self.model_check.is_empty() {
+            s.push_str("Model check (micromine model-check)\n");
+            for n in &self.model_check {
+                s.push_str(&format!("- {n}\n"));
+            }
+        }
         if !self.run_notes.is_empty() {
             s.push_str("Run notes\n");
             for n in &self.run_notes {
@@ -485,6 +516,13 @@ impl Comparison {
         let mut s = format!("## micromine report\n\n{}.\n\n", self.snapshot_line());
         for t in self.tables() {
             s.push_str(&t.render_markdown());
+            s.push('\n');
+        }
+        if !self.model_check.is_empty() {
+            s.push_str("### Model check\n\n");
+            for n in &self.model_check {
+                s.push_str(&format!("- {n}\n"));
+            }
             s.push('\n');
         }
         if !self.run_notes.is_empty() {
