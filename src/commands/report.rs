@@ -1,8 +1,10 @@
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use micromine::export::exporter::{self, Exporter, Input};
 use micromine::export::write::{self, Written};
-use micromine::export::{chart, comparison, load};
+use micromine::export::{comparison, load};
 
 use super::network;
 use crate::cli::ReportArgs;
@@ -21,21 +23,37 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         cmp.render_plain()
     };
-    let mut written = None;
-    if let Some(path) = &args.svg {
-        // A link or device at PATH is refused before rendering, as a bad input is.
-        write::check_target(path)?;
-        let svg = chart::render(&cmp)?;
-        written = Some(write::write_atomic(path, svg.as_bytes())?);
+    let targets: [(&Option<PathBuf>, &dyn Exporter, &str, &str); 3] = [
+        (&args.svg, &exporter::Svg, "Chart", "chart"),
+        (&args.png, &exporter::Png, "Chart", "chart"),
+        (&args.html, &exporter::Html, "HTML report", "report"),
+    ];
+    let input = Input {
+        reports: &reports,
+        comparison: &cmp,
+    };
+    let mut files = Vec::new();
+    for (path, exp, what, noun) in targets {
+        if let Some(path) = path {
+            // A link or device at PATH is refused before rendering, as a bad input is.
+            write::check_target(path)?;
+            files.push((path, exp.export(&input)?, what, noun));
+        }
+    }
+    let mut written = Vec::new();
+    for (path, bytes, what, noun) in files {
+        written.push((path, write::write_atomic(path, &bytes)?, what, noun));
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
-    if let (Some(path), Some(w), false) = (&args.svg, written, args.json) {
-        let replaced = match w {
-            Written::Replaced => " (replaced an older chart)",
-            Written::Created => "",
-        };
-        writeln!(out, "Chart written to {}{replaced}", path.display())?;
+    if !args.json {
+        for (path, w, what, noun) in written {
+            let replaced = match w {
+                Written::Replaced => format!(" (replaced an older {noun})"),
+                Written::Created => String::new(),
+            };
+            writeln!(out, "{what} written to {}{replaced}", path.display())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
