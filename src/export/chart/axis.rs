@@ -28,7 +28,7 @@ impl Unit {
 fn times(v: f64) -> String {
     if (1.0..1e9).contains(&v) && (v - v.round()).abs() < 1e-9 * v.max(1.0) {
         format!("{}x", thousands(v.round() as u64))
-    } else if (1e4..1e9).contains(&v) {
+    } else if (1e3..1e9).contains(&v) {
         // Four digits and up read as a count: 12,300x, not 1.23e4x.
         format!("{}x", thousands(sig3_int(v)))
     } else {
@@ -128,10 +128,7 @@ impl LogAxis {
         );
         let decades = (b - a).max(1) as usize;
         let step = decades.div_ceil(MAX_TICKS - 1).max(1);
-        (a..=b)
-            .step_by(step)
-            .map(|d| 10f64.powi(d))
-            .collect()
+        (a..=b).step_by(step).map(|d| 10f64.powi(d)).collect()
     }
 }
 

@@ -155,8 +155,9 @@ fn btc_money(c: &Comparison) -> Panel {
     }
     Panel {
         id: "btc-money",
-        title: "Bitcoin (sha256d): break-even electricity price; a bar left of the tariff loses money"
-            .into(),
+        title:
+            "Bitcoin (sha256d): break-even electricity price; a bar left of the tariff loses money"
+                .into(),
         unit: Unit::UsdPerKwh,
         bars: sorted(bars),
         lines: vec![tariff(c)],
@@ -172,7 +173,8 @@ fn btc_rate(c: &Comparison) -> Panel {
         .collect();
     Panel {
         id: "btc-rate",
-        title: "Bitcoin (sha256d): hash rate (emulated profiles at the modelled device rate)".into(),
+        title: "Bitcoin (sha256d): hash rate (emulated profiles at the modelled device rate)"
+            .into(),
         unit: Unit::Si("H/s"),
         bars: sorted(bars),
         lines: Vec::new(),
@@ -225,9 +227,12 @@ fn scrypt_money(c: &Comparison) -> Option<Panel> {
         return None;
     }
     let missing = c.scrypt.first().map(|r| r.mining.usd_missing.clone());
-    let note = missing
-        .filter(|m| !m.is_empty())
-        .map(|m| format!("Lower bounds: revenue leaves out {} (not sourced).", m.join(", ")));
+    let note = missing.filter(|m| !m.is_empty()).map(|m| {
+        format!(
+            "Lower bounds: revenue leaves out {} (not sourced).",
+            m.join(", ")
+        )
+    });
     Some(Panel {
         id: "scrypt-money",
         title: "Litecoin + Dogecoin (scrypt, merge-mined): break-even electricity price".into(),

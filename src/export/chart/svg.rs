@@ -152,7 +152,14 @@ impl Canvas {
         let rows_top = self.y;
         self.grid(&axis, plot, rows_top, p.bars.len().max(1));
         if p.bars.is_empty() {
-            self.text(plot.0 + 8.0, rows_top + 16.0, LABEL, "start", "#555", "no rows to plot");
+            self.text(
+                plot.0 + 8.0,
+                rows_top + 16.0,
+                LABEL,
+                "start",
+                "#555",
+                "no rows to plot",
+            );
         }
         for (i, b) in p.bars.iter().enumerate() {
             self.bar(b, p, &axis, plot, label_w, rows_top + i as f64 * ROW_H);

@@ -106,7 +106,9 @@ pub fn render(reports: &[Loaded], c: &Comparison) -> String {
 }
 
 fn nav(reports: &[Loaded], pids: &[String], tables: &[Table], tids: &[String]) -> String {
-    let mut s = String::from("<nav>\n<ul>\n<li><a href=\"#summary\">Summary</a></li>\n<li><a href=\"#chart\">Chart</a></li>\n");
+    let mut s = String::from(
+        "<nav>\n<ul>\n<li><a href=\"#summary\">Summary</a></li>\n<li><a href=\"#chart\">Chart</a></li>\n",
+    );
     for (t, id) in tables.iter().zip(tids) {
         let _ = writeln!(s, "<li><a href=\"#{id}\">{}</a></li>", esc(&t.title));
     }

@@ -32,7 +32,10 @@ fn article(r: &Loaded, pid: &str, ids: &mut Ids) -> String {
         let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
     };
     item("File", r.path.display().to_string());
-    item("Host CPU", format!("{} ({} logical cores)", h.cpu_model, h.logical_cores));
+    item(
+        "Host CPU",
+        format!("{} ({} logical cores)", h.cpu_model, h.logical_cores),
+    );
     item("CPU features", h.cpu_features.join(", "));
     if !h.cpu_features_masked.is_empty() {
         item("Masked features", h.cpu_features_masked.join(", "));
@@ -47,11 +50,18 @@ fn article(r: &Loaded, pid: &str, ids: &mut Ids) -> String {
         ),
     );
     item("Started (Unix time)", rep.started_unix.to_string());
-    item("Interrupted", if rep.interrupted { "yes" } else { "no" }.into());
+    item(
+        "Interrupted",
+        if rep.interrupted { "yes" } else { "no" }.into(),
+    );
     s.push_str("</dl>\n");
     s.push_str(&parameters(&rep.profile.parameters));
     for res in &rep.results {
-        let id = ids.take(&format!("{pid}-{}-{}", slug(&res.kernel), slug(&res.backend)));
+        let id = ids.take(&format!(
+            "{pid}-{}-{}",
+            slug(&res.kernel),
+            slug(&res.backend)
+        ));
         s.push_str(&result(res, &id));
     }
     s.push_str("</article>\n");
