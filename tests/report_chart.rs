@@ -79,7 +79,7 @@ fn png_chart_has_every_panel_each_against_its_own_reference() {
     assert_eq!(std::fs::read_to_string(&svg_path).unwrap(), fig.svg);
     let img = Pixmap::decode_png(&std::fs::read(&png_path).unwrap()).unwrap();
     assert_eq!((img.width(), img.height()), (fig.width, fig.height));
-    assert!(fig.height > 900, "five panels fit in {} px?", fig.height);
+    assert!(fig.height > 900, "six panels fit in {} px?", fig.height);
 
     let ids: Vec<&str> = fig.bands.iter().map(|b| b.id).collect();
     assert_eq!(
@@ -89,6 +89,7 @@ fn png_chart_has_every_panel_each_against_its_own_reference() {
             "btc-money",
             "btc-rate",
             "scrypt-energy",
+            "scrypt-money",
             "duco-energy"
         ]
     );
@@ -144,7 +145,13 @@ fn every_label_is_inside_the_canvas_and_none_overlap() {
             assert!(!a.overlaps(b), "labels overlap: {a:?} and {b:?}");
         }
     }
-    for needle in ["100 TH/s", "$0.168/kWh", "Bitaxe Gamma", "7,170x"] {
+    for needle in [
+        "10 TH/s",
+        "200 TH/s",
+        "$0.168/kWh",
+        "Bitaxe Gamma",
+        "7,170x",
+    ] {
         assert!(
             texts.iter().any(|t| t.text.contains(needle)),
             "no label {needle}"

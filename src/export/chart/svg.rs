@@ -20,7 +20,7 @@ const EM: f64 = 0.62;
 
 pub const DEVICE: &str = "#1f77b4";
 pub const UNVERIFIED: &str = "#ff7f0e";
-pub const ASIC: &str = "#7f7f7f";
+pub const ASIC: &str = "#9c755f";
 pub const TARIFF: &str = "#d62728";
 
 /// Where one panel landed on the canvas, for anchors and checks.
