@@ -209,7 +209,7 @@ fn an_unverified_row_is_marked_and_never_the_headline() {
     ]));
     let img = Pixmap::decode_png(&std::fs::read(&png_path).unwrap()).unwrap();
     let tampered = {
-        let loaded = load::load_all(&[dir.clone()]).unwrap();
+        let loaded = load::load_all(std::slice::from_ref(&dir)).unwrap();
         let cmp =
             comparison::build_with_coins(&loaded, &Snapshot::builtin(), &CoinSnapshot::builtin());
         chart::figure(&cmp)

@@ -99,6 +99,12 @@ pub struct Canvas {
     pub y: f64,
 }
 
+impl Default for Canvas {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Canvas {
     pub fn new() -> Self {
         Canvas {
