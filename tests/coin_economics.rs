@@ -341,7 +341,7 @@ fn the_chart_gets_a_coin_panel_only_with_coin_rows() {
     );
     assert!(text.contains("(DUCO-S1): energy per hash"), "no DUCO panel");
     assert!(text.contains("coin-board ("));
-    assert!(text.contains("Antminer L9 at 0.224 J/MH"));
+    assert!(text.contains("Antminer L9: 1x") && text.contains("0.224 J/MH"));
     let btc = dir.path().join("btc.svg");
     stdout(&micromine(&[
         "report",
