@@ -2,6 +2,8 @@
 
 pub mod chart;
 pub mod comparison;
+pub mod exporter;
+pub mod html;
 pub mod load;
 pub mod markdown;
 pub mod noise;

@@ -324,12 +324,14 @@ fn the_chart_gets_a_coin_panel_only_with_coin_rows() {
         svg.to_str().unwrap(),
     ]));
     let text = std::fs::read_to_string(&svg).unwrap();
+    // One panel per coin, each against its own ASIC (DUCO-S1 has none).
     assert!(
-        text.contains("Coin kernels: energy per hash (J/MH"),
-        "no coin panel"
+        text.contains("Litecoin + Dogecoin (scrypt): energy per hash"),
+        "no scrypt panel"
     );
-    assert!(text.contains("coin-board scrypt") && text.contains("coin-board duco-s1"));
-    assert!(text.contains("Antminer L9 (scrypt): 0.224 J/MH"));
+    assert!(text.contains("(DUCO-S1): energy per hash"), "no DUCO panel");
+    assert!(text.contains("coin-board ("));
+    assert!(text.contains("Antminer L9: 1x") && text.contains("0.224 J/MH"));
     let btc = dir.path().join("btc.svg");
     stdout(&micromine(&[
         "report",
@@ -338,7 +340,7 @@ fn the_chart_gets_a_coin_panel_only_with_coin_rows() {
         btc.to_str().unwrap(),
     ]));
     let text = std::fs::read_to_string(&btc).unwrap();
-    assert!(!text.contains("Coin kernels"));
+    assert!(!text.contains("scrypt") && !text.contains("DUCO-S1"));
 }
 
 /// The comparison rows of one kernel in `report --json` output.

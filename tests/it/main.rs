@@ -26,6 +26,7 @@ mod merkle;
 mod model_check;
 mod profiles;
 mod properties;
+mod report_chart;
 mod report_cli;
 mod scrypt;
 mod sha1_nist;

@@ -207,9 +207,9 @@ fn svg_chart_has_both_panels_and_the_frontier() {
     assert!(text.starts_with("<svg"), "{}", &text[..60.min(text.len())]);
     for needle in [
         "2025-12-27",
-        "hash rate per profile",
+        "hash rate",
         "J/TH",
-        "Revenue vs energy cost",
+        "break-even electricity price",
         "Antminer S21",
         "Bitaxe Gamma",
         "esp32",
