@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::backend::Backend;
 use crate::backend::cpu::sigverify::SigLibrary;
 use crate::backend::cpu::{CpuBackend, Platform};
-use crate::kernel::sigverify::cpu::SigBackend;
 use crate::backend::probe::MeasuredCpu;
+use crate::kernel::sigverify::cpu::SigBackend;
 
 /// Why a `--backend` name cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -275,7 +275,7 @@ pub fn sample_count(duration: Duration, runs: Option<u32>) -> u32 {
 /// One kernel on one engine: its row, or the stop that cut it short (a
 /// kernel cut short has no row; the finished ones are kept).
 enum Step {
-    Row(BenchResult),
+    Row(Box<BenchResult>),
     Stopped,
 }
 
@@ -357,7 +357,7 @@ pub fn run_profile_observed(
             match cx.run_one(kernel, &engine, &mut progress)? {
                 Step::Row(r) => {
                     on_result(&r);
-                    results.push(r);
+                    results.push(*r);
                 }
                 Step::Stopped => break 'kernels,
             }
@@ -424,7 +424,7 @@ impl ProfileContext<'_> {
             Err(why) => {
                 progress(&format!("{name}: {kernel} not run: {why}"));
                 row.verification = format!("not run: {why}");
-                return Ok(Step::Row(row));
+                return Ok(Step::Row(Box::new(row)));
             }
         };
         row.threads = threads;
@@ -439,11 +439,11 @@ impl ProfileContext<'_> {
             }
             Err(e) => {
                 row.verification = format!("FAILED: {e}");
-                return Ok(Step::Row(row));
+                return Ok(Step::Row(Box::new(row)));
             }
         }
         match self.timed(kernel, engine, lane_note, &mut row) {
-            Ok(()) => Ok(Step::Row(row)),
+            Ok(()) => Ok(Step::Row(Box::new(row))),
             Err(StepError::Cut(Cut::Stopped)) => Ok(Step::Stopped),
             // A backend error while timing leaves a failed row (its rate
             // would not be honest) and the run goes on with the next one.
@@ -457,7 +457,7 @@ impl ProfileContext<'_> {
                     "FAILED while timing: {why} (checked before: {})",
                     row.verification
                 );
-                Ok(Step::Row(row))
+                Ok(Step::Row(Box::new(row)))
             }
             Err(StepError::Fatal(e)) => Err(e),
         }
@@ -587,9 +587,13 @@ impl ProfileContext<'_> {
                     } else {
                         single_thread_rate(&anchor_engine, Kernel::Sha256d)?
                     };
-                    let cal =
-                        DeviceCalibration::new(e, self.host_clock_hz, anchor, &anchor_engine.name())
-                            .map_err(cal_err)?;
+                    let cal = DeviceCalibration::new(
+                        e,
+                        self.host_clock_hz,
+                        anchor,
+                        &anchor_engine.name(),
+                    )
+                    .map_err(cal_err)?;
                     self.device_cal = Some(cal);
                 }
                 let cal = self.device_cal.as_ref().expect("set above");

@@ -89,7 +89,10 @@ impl Platform {
                 Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
             ),
             Kernel::Scrypt => {
-                matches!(self, Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable)
+                matches!(
+                    self,
+                    Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
+                )
             }
             // One library for every level: libsecp256k1 has no ISA dispatch
             // of its own to choose (see `CpuBackend::level_name`).
