@@ -12,6 +12,7 @@ mod cli_conventions;
 mod cli_faults;
 mod cli_profiles;
 mod cli_run;
+mod cli_sigverify;
 mod cli_verify;
 mod coin_economics;
 mod duco;
