@@ -1,7 +1,7 @@
 //! Log axes and their tick labels, in the units a reader uses (SI prefixes,
 //! dollars, multiples) rather than `1e14`.
 
-use crate::export::units::{sig3, thousands};
+use crate::export::units::{sig3, si_wide, thousands};
 
 /// What the numbers on an axis are.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,36 +40,6 @@ fn times(v: f64) -> String {
 fn sig3_int(v: f64) -> u64 {
     let scale = 10f64.powi(v.log10().floor() as i32 - 2);
     ((v / scale).round() * scale) as u64
-}
-
-/// SI prefixes both ways, so energy per hash reads `25 nJ/H`.
-fn si_wide(v: f64, unit: &str) -> String {
-    const PREFIXES: [(f64, &str); 13] = [
-        (1e18, "E"),
-        (1e15, "P"),
-        (1e12, "T"),
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "µ"),
-        (1e-9, "n"),
-        (1e-12, "p"),
-        (1e-15, "f"),
-        (1e-18, "a"),
-    ];
-    let a = v.abs();
-    if a == 0.0 || !a.is_finite() {
-        return format!("{} {unit}", sig3(v));
-    }
-    for (scale, p) in PREFIXES {
-        // A rounding margin keeps 999.9996 from printing as `1000 k`.
-        if a >= scale * 0.9995 {
-            return format!("{} {p}{unit}", sig3(v / scale));
-        }
-    }
-    format!("{} {unit}", sig3(v))
 }
 
 /// The widest axis drawn: 300 decades, far past any real figure; a damaged
