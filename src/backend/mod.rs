@@ -103,6 +103,12 @@ pub trait Backend: Send + Sync {
         None
     }
 
+    /// How this backend chose its level for each kernel it has run so far,
+    /// when it chooses by measurement (`simd`).
+    fn level_probes(&self) -> Vec<probe::KernelProbe> {
+        Vec::new()
+    }
+
     /// Whether the harness should split batches across CPU threads.
     fn wants_threads(&self) -> bool {
         true

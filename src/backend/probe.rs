@@ -324,6 +324,10 @@ impl Backend for MeasuredCpu {
         self.cpu(kernel).level_name(kernel)
     }
 
+    fn level_probes(&self) -> Vec<KernelProbe> {
+        self.probes()
+    }
+
     fn batch(&self, kernel: Kernel) -> u64 {
         self.cpu(kernel).batch(kernel)
     }

@@ -14,7 +14,7 @@ use crate::cli::{ExportArgs, RunArgs, chosen_kernels};
 use micromine::backend::select;
 use micromine::bench::Engine;
 use micromine::export::markdown::Table;
-use micromine::export::report::{BenchResult, HostInfo, ProfileInfo, Report, SCHEMA};
+use micromine::export::report::{BenchResult, HostInfo, LevelProbe, ProfileInfo, Report, SCHEMA};
 use micromine::export::results;
 use micromine::export::write::{self, Written};
 use micromine::profile::calibrate::measure_host_clock;
@@ -177,6 +177,20 @@ fn write_exports(e: &ExportArgs, reports: &[Report]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `simd` level choices made so far, for the report.
+fn level_probes(opts: &EmulateOptions) -> Vec<LevelProbe> {
+    opts.host_engines
+        .iter()
+        .flat_map(|e| e.0.level_probes())
+        .map(|p| LevelProbe {
+            kernel: p.kernel,
+            unit: p.unit,
+            chosen: p.chosen,
+            rates: p.rates.into_iter().map(|r| (r.level, r.rate)).collect(),
+        })
+        .collect()
+}
+
 fn report_path(args: &RunArgs, p: &Profile) -> PathBuf {
     args.out.join(format!("{}.json", p.name))
 }
@@ -215,7 +229,10 @@ fn run_all(
                 description: p.description.clone(),
                 parameters: run.parameters,
             },
-            host: host.clone(),
+            host: HostInfo {
+                level_probes: level_probes(opts),
+                ..host.clone()
+            },
             started_unix: run.started_unix,
             interrupted: run.interrupted,
             results: run.results,

@@ -49,6 +49,20 @@ fn simd_runs_each_kernel_at_the_level_its_probe_chose() {
             .collect();
         assert_eq!(lines.len(), 1, "{stderr}");
         assert!(lines[0].contains(&format!("-> {} (probe", level.name())));
+        // The report records the same choice with every level's rate.
+        let probe = report["host"]["level_probes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kernel"] == kernel)
+            .expect("the report records the kernel's probe");
+        assert_eq!(probe["chosen"], level.name());
+        let rates = probe["rates"].as_array().unwrap();
+        assert!(
+            rates
+                .iter()
+                .any(|r| r[0] == level.name() && r[1].as_f64().unwrap() > 0.0)
+        );
         let k = Kernel::from_name(kernel).unwrap();
         for p in Platform::ALL {
             let timed = lines[0].contains(&format!(" {} ", p.name()))
@@ -68,6 +82,7 @@ fn simd_runs_each_kernel_at_the_level_its_probe_chose() {
 fn a_named_level_is_used_without_a_probe() {
     let (report, stderr) = run("scalar", &["--backend", "scalar"]);
     assert!(!stderr.contains("simd:"), "{stderr}");
+    assert!(report["host"].get("level_probes").is_none(), "{report}");
     for r in report["results"].as_array().unwrap() {
         assert_eq!(r["backend"], "scalar");
         assert_eq!(r["verified"], true, "{}", r["verification"]);

@@ -1,7 +1,7 @@
 //! Log axes and their tick labels, in the units a reader uses (SI prefixes,
 //! dollars, multiples) rather than `1e14`.
 
-use crate::export::units::{sig3, si_wide, thousands};
+use crate::export::units::{si_wide, sig3, thousands};
 
 /// What the numbers on an axis are.
 #[derive(Clone, Copy, Debug, PartialEq)]
