@@ -14,7 +14,8 @@ use crate::kernel::Kernel;
 pub const SOURCE: &str = "single-thread host rates from `micromine run --profile host --backend LEVEL --threads 1 --kernel all --duration 3` (release build, branch h-model), on an 'Intel(R) Xeon(R) Processor' KVM guest with AVX-512 and SHA-NI, 2 vCPUs, 2026-11-29";
 
 /// Single-thread rates (units/s) per level, in [`Kernel::ALL`] order:
-/// sha256d, headers, merkle, duco-s1, scrypt.
+/// sha256d, headers, merkle, duco-s1, scrypt. Signature verification has
+/// no entry: it is not a SHA kernel, and no published figure checks it yet.
 const RATES: &[(&str, [f64; 5])] = &[
     (
         "scalar",
@@ -40,7 +41,7 @@ pub fn rate(level: &str, kernel: Kernel) -> Option<f64> {
     RATES
         .iter()
         .find(|(l, _)| *l == level)
-        .map(|(_, r)| r[i])
+        .and_then(|(_, r)| r.get(i).copied())
         .filter(|r| r.is_finite() && *r > 0.0)
 }
 
@@ -59,7 +60,8 @@ mod tests {
         for isa in crate::profile::IsaClass::ALL {
             for k in Kernel::ALL {
                 let level = isa.model_level(k);
-                assert!(rate(level, k).is_some(), "{} {}", level, k.name());
+                let has = rate(level, k).is_some();
+                assert_eq!(has, k != Kernel::SigVerify, "{} {}", level, k.name());
             }
         }
     }
