@@ -25,10 +25,12 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Stdout of a successful run, with the status lines from stderr after it
+/// (stdout holds only data; "written to" lines go to stderr).
 fn ok(o: &Output) -> String {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "exit {:?}: {err}", o.status.code());
-    String::from_utf8(o.stdout.clone()).unwrap()
+    String::from_utf8(o.stdout.clone()).unwrap() + &err
 }
 
 fn run_figure() -> chart::Figure {
