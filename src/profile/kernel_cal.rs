@@ -120,10 +120,19 @@ fn invalid(file: &str, key: String, rule: impl Into<String>) -> ProfileError {
 /// predicted rates stop being meaningful numbers.
 const CYCLES_PER_UNIT: (f64, f64) = (1.0, 1e12);
 
-fn validate_one(file: &str, i: usize, r: &RawKernelCalibration) -> Result<KernelCalibration, ProfileError> {
+fn validate_one(
+    file: &str,
+    i: usize,
+    r: &RawKernelCalibration,
+) -> Result<KernelCalibration, ProfileError> {
     let key = |k: &str| format!("kernel_calibration[{i}].{k}");
-    let kernel = Kernel::from_name(&r.kernel)
-        .ok_or_else(|| invalid(file, key("kernel"), format!("unknown kernel `{}`", r.kernel)))?;
+    let kernel = Kernel::from_name(&r.kernel).ok_or_else(|| {
+        invalid(
+            file,
+            key("kernel"),
+            format!("unknown kernel `{}`", r.kernel),
+        )
+    })?;
     if !CALIBRATED_KERNELS.contains(&kernel) {
         return Err(invalid(
             file,
@@ -185,7 +194,9 @@ fn validate_one(file: &str, i: usize, r: &RawKernelCalibration) -> Result<Kernel
         return Err(invalid(
             file,
             key("value"),
-            format!("implies {cycles:e} device cycles per unit; a device needs between {lo} and {hi:e}"),
+            format!(
+                "implies {cycles:e} device cycles per unit; a device needs between {lo} and {hi:e}"
+            ),
         ));
     }
     Ok(cal)
@@ -282,12 +293,30 @@ mod tests {
     #[test]
     fn malformed_entries_are_refused_with_their_key() {
         let cases: [(RawKernelCalibration, &str); 6] = [
-            (RawKernelCalibration { kernel: "ecdsa".into(), ..raw("verify-us", 1.0, 1) }, "unknown kernel"),
-            (RawKernelCalibration { kernel: "sha256d".into(), ..raw("verify-us", 1.0, 1) }, "calibrated by [calibration]"),
+            (
+                RawKernelCalibration {
+                    kernel: "ecdsa".into(),
+                    ..raw("verify-us", 1.0, 1)
+                },
+                "unknown kernel",
+            ),
+            (
+                RawKernelCalibration {
+                    kernel: "sha256d".into(),
+                    ..raw("verify-us", 1.0, 1)
+                },
+                "calibrated by [calibration]",
+            ),
             (raw("verify-ms", 1.0, 1), "unknown measurement"),
             (raw("verify-us", -3.0, 1), "positive finite"),
             (raw("verify-us", 1.0, 0), "1 ..= 1024"),
-            (RawKernelCalibration { source: " ".into(), ..raw("verify-us", 1.0, 1) }, "must not be empty"),
+            (
+                RawKernelCalibration {
+                    source: " ".into(),
+                    ..raw("verify-us", 1.0, 1)
+                },
+                "must not be empty",
+            ),
         ];
         for (r, want) in cases {
             let msg = validate_one("f.toml", 3, &r).unwrap_err().to_string();
@@ -295,7 +324,9 @@ mod tests {
             assert!(msg.contains("kernel_calibration[3]."), "{msg}");
         }
         let twice = [raw("verify-us", 1.0, 1), raw("verify-rate", 9.0, 1)];
-        let msg = validate_kernel_calibrations("f", &twice).unwrap_err().to_string();
+        let msg = validate_kernel_calibrations("f", &twice)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("[[published]]"), "{msg}");
     }
 }

@@ -339,10 +339,8 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 &calibration,
                 accelerator.as_ref(),
             )?;
-            let kernel_calibrations = super::kernel_cal::validate_kernel_calibrations(
-                file,
-                &raw.kernel_calibration,
-            )?;
+            let kernel_calibrations =
+                super::kernel_cal::validate_kernel_calibrations(file, &raw.kernel_calibration)?;
             super::kernel_cal::check_published(file, &published, &kernel_calibrations)?;
             ProfileKind::Emulated(Box::new(Emulated {
                 gpu: match &gpu.model {

@@ -112,7 +112,10 @@ fn a_run_names_the_calibration_or_says_it_extrapolated() {
     let fs = em["calibration"]["factor_source"].as_str().unwrap();
     assert!(fs.contains(&source) && !fs.contains("extrapolated"), "{fs}");
     let notes = em["notes"].to_string();
-    assert!(notes.contains("not from the sha256d calibration"), "{notes}");
+    assert!(
+        notes.contains("not from the sha256d calibration"),
+        "{notes}"
+    );
 
     let plain = report("esp32");
     let em = &plain["results"][0]["emulation"];
