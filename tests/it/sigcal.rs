@@ -124,3 +124,27 @@ fn a_run_names_the_calibration_or_says_it_extrapolated() {
     assert!(em["notes"].to_string().contains("extrapolated"));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn a_tampered_sigverify_figure_fails_its_check() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/device-profiles/esp32-s3.toml");
+    let text = std::fs::read_to_string(shipped).unwrap();
+    let (from, to) = ("value = 29367.0", "value = 15000.0");
+    assert_eq!(text.matches(from).count(), 1);
+    let dir = fresh_dir("sigcal", "tampered");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("esp32-s3.toml");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    let o = micromine(&["model-check", "--json", "--profile", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let failed: Vec<&Value> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["pass"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["kernel"], "sigverify");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
