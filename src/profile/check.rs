@@ -84,14 +84,23 @@ fn invalid(file: &str, key: String, rule: impl Into<String>) -> ProfileError {
     }
 }
 
-fn figure_kind(measurement: &str, kernel: Kernel) -> Result<FigureKind, String> {
+fn figure_kind(
+    measurement: &str,
+    kernel: Kernel,
+    file: &str,
+    key: String,
+) -> Result<FigureKind, ProfileError> {
     match measurement {
         "rate" => Ok(FigureKind::Rate),
         "sha1-cycles-per-byte" if kernel == Kernel::DucoS1 => Ok(FigureKind::Sha1CyclesPerByte),
         "verify-us" if kernel == Kernel::SigVerify => Ok(FigureKind::VerifyUs),
-        other => Err(format!(
-            "`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1; verify-us for sigverify)",
-            kernel.name()
+        other => Err(invalid(
+            file,
+            key,
+            format!(
+                "`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1; verify-us for sigverify)",
+                kernel.name()
+            ),
         )),
     }
 }
@@ -100,18 +109,26 @@ fn hash_path(
     path: &str,
     kernel: Kernel,
     accelerator: Option<&Accelerator>,
-) -> Result<HashPath, String> {
+    file: &str,
+    key: String,
+) -> Result<HashPath, ProfileError> {
     match path {
         "software" => Ok(HashPath::Software),
         "hardware" if accelerator.is_some_and(|a| a.blocks(kernel).is_some()) => {
             Ok(HashPath::Hardware)
         }
-        "hardware" => Err(format!(
-            "no [accelerator] of this profile computes {}",
-            kernel.name()
+        "hardware" => Err(invalid(
+            file,
+            key,
+            format!(
+                "no [accelerator] of this profile computes {}",
+                kernel.name()
+            ),
         )),
-        other => Err(format!(
-            "unknown path `{other}` (known: software, hardware)"
+        other => Err(invalid(
+            file,
+            key,
+            format!("unknown path `{other}` (known: software, hardware)"),
         )),
     }
 }
@@ -135,10 +152,8 @@ pub(super) fn validate_published(
                     format!("unknown kernel `{}`", r.kernel),
                 )
             })?;
-            let kind = figure_kind(&r.measurement, kernel)
-                .map_err(|rule| invalid(file, key("measurement"), rule))?;
-            let path = hash_path(&r.path, kernel, accelerator)
-                .map_err(|rule| invalid(file, key("path"), rule))?;
+            let kind = figure_kind(&r.measurement, kernel, file, key("measurement"))?;
+            let path = hash_path(&r.path, kernel, accelerator, file, key("path"))?;
             if !(r.value.is_finite() && r.value > 0.0 && r.value < 1e15) {
                 return Err(invalid(
                     file,
