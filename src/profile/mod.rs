@@ -11,6 +11,7 @@ pub mod emulate;
 pub mod power;
 pub mod rapl;
 pub mod schema;
+pub mod sourcing;
 mod validate;
 
 use std::path::Path;
