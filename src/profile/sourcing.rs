@@ -81,8 +81,8 @@ pub fn names(text: &str, key: &str) -> bool {
     if whole {
         return true;
     }
-    let prefixes = key.match_indices('.').map(|(i, _)| &key[..i]);
-    prefixes.into_iter().any(|table| {
+    let mut prefixes = key.match_indices('.').map(|(i, _)| &key[..i]);
+    prefixes.any(|table| {
         text.match_indices(table).any(|(i, m)| {
             let rest = text[i + m.len()..].trim_start_matches(' ');
             starts_token(i) && (rest.starts_with(':') || rest.starts_with('('))
