@@ -12,6 +12,7 @@ pub mod kernel_cal;
 pub mod power;
 pub mod rapl;
 pub mod schema;
+pub mod sourcing;
 mod validate;
 
 use std::path::Path;

@@ -434,6 +434,9 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
             ));
         }
     };
+    // Last, so that a malformed figure is reported as malformed before it
+    // is reported as unsourced.
+    super::sourcing::check(file, &raw)?;
     Ok(Profile {
         name: raw.name,
         description: raw.description,
