@@ -145,6 +145,9 @@ pub(super) fn check(file: &str, raw: &RawProfile) -> Result<(), ProfileError> {
     for (i, p) in raw.published.iter().enumerate() {
         cited.push((format!("published[{i}].source"), &p.source));
     }
+    for (i, k) in raw.kernel_calibration.iter().enumerate() {
+        cited.push((format!("kernel_calibration[{i}].source"), &k.source));
+    }
     for (key, source) in cited {
         if !is_dated(source) {
             return Err(invalid(file, &key, UNDATED));
