@@ -1,8 +1,7 @@
 //! Litecoin scrypt at the AVX-512 level: sixteen hashes, one per 32-bit
 //! lane of a 512-bit register, end to end. ROMix keeps each lane's 128-byte
-//! block in 32 registers (`vprold` for the Salsa20/8 rotates), writes its
-//! table rows lane-major with `vpscatterdd` and reads them back with
-//! `vpgatherdd`, one scatter or gather per word for all lanes. The two
+//! block in 32 registers (`vprold` for the Salsa20/8 rotates) and reads its
+//! table rows with `vpgatherdd`, one gather per word for all lanes. The two
 //! PBKDF2-HMAC-SHA256 passes run on the level's 16-lane SHA-256 compression
 //! with the padding of Litecoin's fixed lengths written in, instead of
 //! sixteen scalar HMACs.
@@ -66,47 +65,34 @@ fn block_mix(x: &mut Block) {
     xor_salsa(b1, b0);
 }
 
-/// u32 words in one row of the table: 32 words for each of the 16 lanes.
-const ROW_WORDS: usize = 2 * 16 * LANES;
-
-/// ROMix (N = `v.len()`, r = 1) on sixteen lanes. The rows of `v` are used
-/// lane-major here, whatever [`LaneBlocks`]' index order says: lane l's 32
-/// words of row j are the 128 bytes at word `j * ROW_WORDS + 32 * l`. Word
-/// k of every lane side by side (the order the registers hold) would make
-/// each lane's read of a row touch 32 cache lines for 4 bytes each; this
-/// way it touches 2, and the gathers mostly hit L1. The price is a scatter
-/// per word on the way in, which keeps the store ports busy but not the
-/// vector ALUs that Salsa20/8 needs.
+/// ROMix (N = `v.len()`, r = 1) on sixteen lanes. `v` is the interleaved
+/// table of [`LaneScratch`]: row j holds word w of lane l at `[j][w / 16][w % 16][l]`.
 #[inline(always)]
 fn romix(x: &mut Block, v: &mut [LaneBlocks<LANES>]) {
     assert!(v.len().is_power_of_two() && v.len() <= 1 << 20);
-    const {
-        assert!(size_of::<LaneBlocks<LANES>>() == ROW_WORDS * 4);
-        assert!(ROW_WORDS.is_power_of_two());
-    };
-    let lane_start = X16::from_fn(|l| 32 * l as u32);
     for row in v.iter_mut() {
-        let base = row.as_mut_ptr().cast::<u32>();
         for (k, w) in x.iter().enumerate() {
-            // SAFETY: lane l writes word 32 * l + k < ROW_WORDS of this
-            // row, which is ROW_WORDS writable u32s (asserted above).
-            unsafe { _mm512_i32scatter_epi32::<4>(base.add(k).cast(), lane_start.0, w.0) };
+            // SAFETY: row[k / 16][k % 16] is 16 writable u32s (64 bytes).
+            unsafe { _mm512_storeu_si512(row[k / 16][k % 16].as_mut_ptr().cast(), w.0) };
         }
         block_mix(x);
     }
+    let words_per_row = (2 * 16 * LANES) as u32;
     let mask = X16::splat(v.len() as u32 - 1);
+    let iota = X16::from_fn(|l| l as u32);
     let base = v.as_ptr().cast::<u32>();
     for _ in 0..v.len() {
         // Integerify: word 0 of the second block, mod N. Each lane's j
-        // becomes the word offset of its own 32 words in row j.
-        // SAFETY: AND and shift are AVX512F, which this level has.
+        // becomes a word offset into the table, its own lane added.
+        // SAFETY: AND and multiply are AVX512F, which this level has.
         let j = unsafe { _mm512_and_si512(x[16].0, mask.0) };
-        let off = X16(unsafe { _mm512_slli_epi32::<{ ROW_WORDS.trailing_zeros() }>(j) })
-            .add(lane_start);
+        // SAFETY: as above.
+        let off = X16(unsafe { _mm512_mullo_epi32(j, X16::splat(words_per_row).0) }).add(iota);
         for (k, w) in x.iter_mut().enumerate() {
-            // SAFETY: every lane's offset is j * ROW_WORDS + 32 * lane with
-            // j < v.len(), and k < 32, so each gathered u32 lies inside `v`.
-            let got = unsafe { _mm512_i32gather_epi32::<4>(off.0, base.add(k).cast()) };
+            // SAFETY: every lane's offset is j * words_per_row + lane with
+            // j < v.len(), and k * 16 < words_per_row - 15, so each gathered
+            // u32 lies inside `v`.
+            let got = unsafe { _mm512_i32gather_epi32::<4>(off.0, base.add(16 * k).cast()) };
             *w = w.xor(X16(got));
         }
         block_mix(x);
