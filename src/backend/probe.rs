@@ -82,9 +82,15 @@ pub fn choose(rates: &[(Platform, f64)]) -> Platform {
         .map_or(Platform::Portable, |r| r.0)
 }
 
-/// Times `kernel` at every candidate level and picks one.
-pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, KernelProbe) {
-    let rates: Vec<(Platform, f64)> = candidates(kernel)
+/// Times `kernel` at every candidate level and picks one. With a single
+/// candidate (sigverify: one library, no levels) there is nothing to choose
+/// and nothing is timed, so there is no probe to record.
+pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, Option<KernelProbe>) {
+    let levels = candidates(kernel);
+    if let &[only] = levels.as_slice() {
+        return (only, None);
+    }
+    let rates: Vec<(Platform, f64)> = levels
         .into_iter()
         .map(|level| (level, level_rate(level, kernel, settings)))
         .collect();
@@ -102,7 +108,7 @@ pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, Kerne
             .collect(),
         settings,
     };
-    (chosen, probe)
+    (chosen, Some(probe))
 }
 
 /// The best rate of `settings.trials` trials, after one untimed call that
@@ -133,7 +139,9 @@ fn level_rate(level: Platform, kernel: Kernel, settings: ProbeSettings) -> f64 {
 /// The `simd` backend: each kernel runs at the level its probe chose.
 #[derive(Debug, Default)]
 pub struct MeasuredCpu {
-    chosen: [OnceLock<(CpuBackend, KernelProbe)>; Kernel::ALL.len()],
+    /// The level per kernel, with its probe; `None` when there was nothing
+    /// to choose between (one candidate), so nothing was timed.
+    chosen: [OnceLock<(CpuBackend, Option<KernelProbe>)>; Kernel::ALL.len()],
 }
 
 impl MeasuredCpu {
@@ -151,7 +159,9 @@ impl MeasuredCpu {
         &self.chosen[i]
             .get_or_init(|| {
                 let (level, probe) = probe_kernel(kernel, DEFAULT_SETTINGS);
-                eprintln!("simd: {}", describe(&probe));
+                if let Some(p) = &probe {
+                    eprintln!("simd: {}", describe(p));
+                }
                 (CpuBackend { platform: level }, probe)
             })
             .0
@@ -162,11 +172,12 @@ impl MeasuredCpu {
         self.cpu(kernel).platform
     }
 
-    /// The probes done so far, in [`Kernel::ALL`] order: what a report records.
+    /// The probes done so far, in [`Kernel::ALL`] order: what a report
+    /// records. Kernels with a single candidate have none.
     pub fn probes(&self) -> Vec<KernelProbe> {
         self.chosen
             .iter()
-            .filter_map(|c| c.get().map(|(_, p)| p.clone()))
+            .filter_map(|c| c.get().and_then(|(_, p)| p.clone()))
             .collect()
     }
 }
@@ -264,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn every_kernel_probes_each_own_code_level_once_and_picks_one_of_them() {
+    fn every_kernel_with_a_choice_probes_each_own_code_level_once_and_picks_one() {
         let settings = ProbeSettings {
             trial_ms: 1.0,
             trials: 1,
@@ -273,10 +284,16 @@ mod tests {
             let levels = candidates(kernel);
             assert!(levels.contains(&Platform::Portable), "{kernel}");
             let (chosen, probe) = probe_kernel(kernel, settings);
+            assert!(levels.contains(&chosen), "{kernel}");
+            if levels.len() == 1 {
+                // Nothing to choose between: no timing, no record.
+                assert!(probe.is_none(), "{kernel}: {probe:?}");
+                continue;
+            }
+            let probe = probe.unwrap_or_else(|| panic!("{kernel} has levels to choose from"));
             let names: Vec<&str> = probe.rates.iter().map(|r| r.level.as_str()).collect();
             let want: Vec<&str> = levels.iter().map(|p| p.name()).collect();
             assert_eq!(names, want, "{kernel}");
-            assert!(levels.contains(&chosen), "{kernel}");
             assert_eq!(probe.chosen, chosen.name());
             assert!(probe.rates.iter().all(|r| r.rate > 0.0), "{probe:?}");
             for p in Platform::ALL {
@@ -289,6 +306,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn sigverify_is_not_probed_and_keeps_its_library_name() {
+        // One library, no levels: a probe would only record a level name
+        // ("scalar") that disagrees with the row's "libsecp256k1".
+        assert_eq!(candidates(Kernel::SigVerify), vec![Platform::Portable]);
+        let b = MeasuredCpu::new();
+        assert_eq!(b.level_name(Kernel::SigVerify), "libsecp256k1");
+        assert!(b.probes().is_empty(), "{:?}", b.probes());
+        use crate::kernel::sigverify::{Reason, Verdict, fixtures};
+        let items = fixtures::block_items();
+        let mut out = vec![Verdict::Invalid(Reason::EmptySignature); items.len()];
+        b.verify_sigs(&items, &mut out).unwrap();
+        assert!(out.iter().all(|v| v.is_valid()), "{out:?}");
+        // A kernel with levels to choose from is still probed and recorded.
+        b.level(Kernel::Merkle);
+        let probes = b.probes();
+        assert_eq!(probes.len(), 1);
+        assert_eq!(probes[0].kernel, Kernel::Merkle.name());
     }
 
     #[test]
