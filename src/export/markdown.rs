@@ -41,8 +41,10 @@ fn cell(text: &str, color: bool) -> comfy_table::Cell {
         return c;
     }
     match text {
-        "FAILED" | "FAIL" | "regression" => c.fg(comfy_table::Color::Red),
-        "improvement" | "ok" => c.fg(comfy_table::Color::Green),
+        "FAILED" | "FAIL" | "regression" | "CHECK FAILED" | "LOWER BOUND BROKEN" => {
+            c.fg(comfy_table::Color::Red)
+        }
+        "improvement" | "ok" | "check ok" | "lower bound held" => c.fg(comfy_table::Color::Green),
         _ => c,
     }
 }
