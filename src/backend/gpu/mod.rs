@@ -272,17 +272,6 @@ impl Backend for GpuBackend {
         GpuBackend::scrypt_search(self, job, range)
     }
 
-    fn verify_sigs(
-        &self,
-        _: &[crate::kernel::sigverify::SigItem],
-        _: &mut [crate::kernel::sigverify::Verdict],
-    ) -> Result<(), BackendError> {
-        Err(BackendError::Unsupported {
-            backend: self.name(),
-            kernel: crate::kernel::Kernel::SigVerify,
-        })
-    }
-
     fn supports(&self, kernel: crate::kernel::Kernel) -> bool {
         kernel != crate::kernel::Kernel::SigVerify
     }
