@@ -11,6 +11,7 @@ pub mod block;
 pub mod cpu;
 pub mod der;
 pub mod p2pkh;
+pub mod scalars;
 pub mod sighash;
 
 pub use cpu::SigBackend;

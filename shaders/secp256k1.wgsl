@@ -1,0 +1,367 @@
+// secp256k1 double-scalar multiplication and the final ECDSA / BIP340
+// check, one signature per invocation (host side: src/backend/gpu/sigverify.rs).
+//
+// Field elements are eight 32-bit limbs, least significant first, always
+// fully reduced below p. WGSL has neither 64-bit integers nor a high-half
+// multiply, so a 32x32 product is built from four 16x16 ones (`mul_wide`).
+// p = 2^256 - 0x1000003d1, so the high half of a product folds back in as
+// high * (2^32 + 977): two limb-shifted passes instead of a division.
+//
+// Points are Jacobian (X, Y, Z) with Z = 0 meaning infinity; the group law
+// handles doubling and opposite points inside the addition, because a
+// verifier meets them on crafted inputs (Q = G, Q = -G, u1 = u2).
+//
+// Item layout (ITEM_WORDS u32 per signature, all numbers as limbs):
+//   0      kind: 0 ECDSA, 1 BIP340
+//   1      ECDSA: 1 when r + n < p (then x may also equal r + n)
+//   2..10  first scalar: u1 (ECDSA) or s (BIP340), multiplies G
+//   10..18 second scalar: u2 (ECDSA) or n - e (BIP340), multiplies Q
+//   18..26 Q.x, 26..34 Q.y (affine, on the curve: checked by the host)
+//   34..42 r as a field element, 42..50 r + n (when word 1 is 1)
+// Output: one word per item, 1 when the signature verifies, else 0.
+
+const ITEM_WORDS: u32 = 52u;
+
+@group(0) @binding(0) var<storage, read> items: array<u32>;
+@group(0) @binding(1) var<storage, read_write> verdicts: array<u32>;
+// Word 0: items in this dispatch.
+@group(0) @binding(2) var<storage, read> params: array<u32>;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+alias Fe = array<u32, 8>;
+
+struct Point {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+const P: Fe = Fe(0xfffffc2fu, 0xfffffffeu, 0xffffffffu, 0xffffffffu,
+                 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
+const GX: Fe = Fe(0x16f81798u, 0x59f2815bu, 0x2dce28d9u, 0x029bfcdbu,
+                  0xce870b07u, 0x55a06295u, 0xf9dcbbacu, 0x79be667eu);
+const GY: Fe = Fe(0xfb10d4b8u, 0x9c47d08fu, 0xa6855419u, 0xfd17b448u,
+                  0x0e1108a8u, 0x5da4fbfcu, 0x26a3c465u, 0x483ada77u);
+const ZERO: Fe = Fe(0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u);
+const ONE: Fe = Fe(1u, 0u, 0u, 0u, 0u, 0u, 0u, 0u);
+
+// (lo, hi) of a * b.
+fn mul_wide(a: u32, b: u32) -> vec2<u32> {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = p01 + p10;
+    // A carry out of mid is worth 2^48, i.e. 2^16 in the high word.
+    let mid_carry = select(0u, 0x10000u, mid < p01);
+    let lo = p00 + (mid << 16u);
+    let lo_carry = select(0u, 1u, lo < p00);
+    return vec2<u32>(lo, p11 + (mid >> 16u) + mid_carry + lo_carry);
+}
+
+// (lo, hi) of t + a * b + c; at most 2^64 - 1, so hi never overflows.
+fn mac(t: u32, a: u32, b: u32, c: u32) -> vec2<u32> {
+    let p = mul_wide(a, b);
+    let s1 = p.x + t;
+    let c1 = select(0u, 1u, s1 < t);
+    let s2 = s1 + c;
+    let c2 = select(0u, 1u, s2 < c);
+    return vec2<u32>(s2, p.y + c1 + c2);
+}
+
+fn is_zero(a: Fe) -> bool {
+    var acc = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        acc |= a[i];
+    }
+    return acc == 0u;
+}
+
+fn fe_eq(a: Fe, b: Fe) -> bool {
+    var acc = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        acc |= a[i] ^ b[i];
+    }
+    return acc == 0u;
+}
+
+// a >= p, for a below 2^256.
+fn ge_p(a: Fe) -> bool {
+    for (var i = 7; i >= 0; i--) {
+        if (a[i] != P[i]) {
+            return a[i] > P[i];
+        }
+    }
+    return true;
+}
+
+// a - p mod 2^256.
+fn sub_p(a: Fe) -> Fe {
+    var r: Fe;
+    var borrow = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        let d = a[i] - P[i];
+        let b1 = select(0u, 1u, a[i] < P[i]);
+        r[i] = d - borrow;
+        borrow = b1 | select(0u, 1u, d < borrow);
+    }
+    return r;
+}
+
+fn fe_add(a: Fe, b: Fe) -> Fe {
+    var r: Fe;
+    var carry = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        let s = a[i] + b[i];
+        let c1 = select(0u, 1u, s < a[i]);
+        r[i] = s + carry;
+        carry = c1 | select(0u, 1u, r[i] < s);
+    }
+    // a + b < 2p: at most one subtraction, also when the sum left 2^256.
+    if (carry != 0u || ge_p(r)) {
+        r = sub_p(r);
+    }
+    return r;
+}
+
+fn fe_sub(a: Fe, b: Fe) -> Fe {
+    var r: Fe;
+    var borrow = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        let d = a[i] - b[i];
+        let b1 = select(0u, 1u, a[i] < b[i]);
+        r[i] = d - borrow;
+        borrow = b1 | select(0u, 1u, d < borrow);
+    }
+    if (borrow != 0u) {
+        // Wrapped below zero: adding p mod 2^256 lands in [0, p).
+        var carry = 0u;
+        for (var i = 0u; i < 8u; i++) {
+            let s = r[i] + P[i];
+            let c1 = select(0u, 1u, s < r[i]);
+            r[i] = s + carry;
+            carry = c1 | select(0u, 1u, r[i] < s);
+        }
+    }
+    return r;
+}
+
+// lo + hi * 2^256 as ten limbs, with hi * 2^256 replaced by hi * (2^32 + 977).
+fn fold(lo: Fe, hi: Fe) -> array<u32, 10> {
+    var u: array<u32, 10>;
+    for (var i = 0u; i < 8u; i++) {
+        u[i] = lo[i];
+    }
+    var carry = 0u;
+    for (var j = 0u; j < 8u; j++) {
+        let m = mac(u[j], hi[j], 977u, carry);
+        u[j] = m.x;
+        carry = m.y;
+    }
+    u[8] = carry;
+    carry = 0u;
+    for (var j = 0u; j < 8u; j++) {
+        let m = mac(u[j + 1u], hi[j], 1u, carry);
+        u[j + 1u] = m.x;
+        carry = m.y;
+    }
+    u[9] = carry;
+    return u;
+}
+
+// A 512-bit value (limbs, least significant first) mod p.
+fn reduce_wide(t: array<u32, 16>) -> Fe {
+    var lo: Fe;
+    var hi: Fe;
+    for (var i = 0u; i < 8u; i++) {
+        lo[i] = t[i];
+        hi[i] = t[i + 8u];
+    }
+    // First fold leaves below 2^256 * 2^34; the second below 2^256 + 2^67.
+    var u = fold(lo, hi);
+    for (var i = 0u; i < 8u; i++) {
+        lo[i] = u[i];
+    }
+    u = fold(lo, Fe(u[8], u[9], 0u, 0u, 0u, 0u, 0u, 0u));
+    var r: Fe;
+    for (var i = 0u; i < 8u; i++) {
+        r[i] = u[i];
+    }
+    if (u[8] != 0u) {
+        // Dropping 2^256 means adding 2^32 + 977; r is tiny here, no carry out.
+        var carry = 0u;
+        let add = Fe(977u, 1u, 0u, 0u, 0u, 0u, 0u, 0u);
+        for (var i = 0u; i < 8u; i++) {
+            let s = r[i] + add[i];
+            let c1 = select(0u, 1u, s < r[i]);
+            r[i] = s + carry;
+            carry = c1 | select(0u, 1u, r[i] < s);
+        }
+    }
+    if (ge_p(r)) {
+        r = sub_p(r);
+    }
+    return r;
+}
+
+fn fe_mul(a: Fe, b: Fe) -> Fe {
+    var t: array<u32, 16>;
+    for (var i = 0u; i < 8u; i++) {
+        var carry = 0u;
+        let ai = a[i];
+        for (var j = 0u; j < 8u; j++) {
+            let m = mac(t[i + j], ai, b[j], carry);
+            t[i + j] = m.x;
+            carry = m.y;
+        }
+        t[i + 8u] = carry;
+    }
+    return reduce_wide(t);
+}
+
+fn fe_sqr(a: Fe) -> Fe {
+    return fe_mul(a, a);
+}
+
+// a^(p-2) = 1/a (Fermat); only the BIP340 path needs an affine point.
+fn fe_inv(a: Fe) -> Fe {
+    // p - 2, limbs least significant first.
+    let e = Fe(0xfffffc2du, 0xfffffffeu, 0xffffffffu, 0xffffffffu,
+               0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
+    var r = ONE;
+    for (var i = 7; i >= 0; i--) {
+        let w = e[i];
+        for (var b = 31; b >= 0; b--) {
+            r = fe_sqr(r);
+            if (((w >> u32(b)) & 1u) != 0u) {
+                r = fe_mul(r, a);
+            }
+        }
+    }
+    return r;
+}
+
+fn infinity() -> Point {
+    return Point(ONE, ONE, ZERO);
+}
+
+// dbl-2009-l (a = 0).
+fn pt_double(p: Point) -> Point {
+    if (is_zero(p.z)) {
+        return p;
+    }
+    let a = fe_sqr(p.x);
+    let b = fe_sqr(p.y);
+    let c = fe_sqr(b);
+    let xb = fe_add(p.x, b);
+    let d0 = fe_sub(fe_sub(fe_sqr(xb), a), c);
+    let d = fe_add(d0, d0);
+    let e = fe_add(fe_add(a, a), a);
+    let f = fe_sqr(e);
+    let x3 = fe_sub(f, fe_add(d, d));
+    let c2 = fe_add(c, c);
+    let c4 = fe_add(c2, c2);
+    let c8 = fe_add(c4, c4);
+    let y3 = fe_sub(fe_mul(e, fe_sub(d, x3)), c8);
+    let yz = fe_mul(p.y, p.z);
+    return Point(x3, y3, fe_add(yz, yz));
+}
+
+// General Jacobian addition, exact for every pair of inputs.
+fn pt_add(p: Point, q: Point) -> Point {
+    if (is_zero(p.z)) {
+        return q;
+    }
+    if (is_zero(q.z)) {
+        return p;
+    }
+    let z1z1 = fe_sqr(p.z);
+    let z2z2 = fe_sqr(q.z);
+    let u1 = fe_mul(p.x, z2z2);
+    let u2 = fe_mul(q.x, z1z1);
+    let s1 = fe_mul(fe_mul(p.y, q.z), z2z2);
+    let s2 = fe_mul(fe_mul(q.y, p.z), z1z1);
+    let h = fe_sub(u2, u1);
+    let r = fe_sub(s2, s1);
+    if (is_zero(h)) {
+        if (is_zero(r)) {
+            return pt_double(p);
+        }
+        return infinity();
+    }
+    let hh = fe_sqr(h);
+    let hhh = fe_mul(h, hh);
+    let v = fe_mul(u1, hh);
+    let x3 = fe_sub(fe_sub(fe_sqr(r), hhh), fe_add(v, v));
+    let y3 = fe_sub(fe_mul(r, fe_sub(v, x3)), fe_mul(s1, hhh));
+    let z3 = fe_mul(fe_mul(p.z, q.z), h);
+    return Point(x3, y3, z3);
+}
+
+fn load_fe(base: u32) -> Fe {
+    var r: Fe;
+    for (var i = 0u; i < 8u; i++) {
+        r[i] = items[base + i];
+    }
+    return r;
+}
+
+// a * G + b * Q, one shared doubling chain (Shamir's trick).
+fn double_mul(a: Fe, b: Fe, q: Point) -> Point {
+    let g = Point(GX, GY, ONE);
+    let gq = pt_add(g, q);
+    var acc = infinity();
+    for (var i = 7; i >= 0; i--) {
+        let wa = a[i];
+        let wb = b[i];
+        for (var bit = 31; bit >= 0; bit--) {
+            acc = pt_double(acc);
+            let sel = ((wa >> u32(bit)) & 1u) | (((wb >> u32(bit)) & 1u) << 1u);
+            if (sel == 1u) {
+                acc = pt_add(acc, g);
+            } else if (sel == 2u) {
+                acc = pt_add(acc, q);
+            } else if (sel == 3u) {
+                acc = pt_add(acc, gq);
+            }
+        }
+    }
+    return acc;
+}
+
+fn verify(base: u32) -> bool {
+    let q = Point(load_fe(base + 18u), load_fe(base + 26u), ONE);
+    let rr = double_mul(load_fe(base + 2u), load_fe(base + 10u), q);
+    if (is_zero(rr.z)) {
+        return false;
+    }
+    let r = load_fe(base + 34u);
+    if (items[base] == 0u) {
+        // x(R) mod n == r without inverting Z: X == r Z^2, or (r + n) Z^2.
+        let zz = fe_sqr(rr.z);
+        if (fe_eq(rr.x, fe_mul(r, zz))) {
+            return true;
+        }
+        return items[base + 1u] == 1u && fe_eq(rr.x, fe_mul(load_fe(base + 42u), zz));
+    }
+    // BIP340 needs the parity of the affine y.
+    let zi = fe_inv(rr.z);
+    let zi2 = fe_sqr(zi);
+    let x = fe_mul(rr.x, zi2);
+    let y = fe_mul(rr.y, fe_mul(zi2, zi));
+    return (y[0] & 1u) == 0u && fe_eq(x, r);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn verify_sigs(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= params[0]) {
+        return;
+    }
+    verdicts[i] = select(0u, 1u, verify(i * ITEM_WORDS));
+}
