@@ -11,13 +11,15 @@ mod dispatch;
 mod duco;
 mod hits;
 mod scrypt;
+mod sigverify;
 
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 pub use context::{HIT_CAPACITY, Tuning};
 pub use hits::TARGET_SUBMISSION;
 pub use scrypt::{MAX_SCRYPT_LANES, SCRYPT_HIT_CAPACITY, ScryptGpuPlan};
+pub use sigverify::{MAX_SIG_BATCH, VALID_SAMPLE_STRIDE};
 /// The wgpu this backend is built on, for callers that pick an adapter themselves.
 pub use wgpu;
 
@@ -88,6 +90,9 @@ pub struct GpuBackend {
     duco: Mutex<duco::DucoContext>,
     /// Locked after `engine`, whose device it runs on; never with `duco`.
     scrypt: Mutex<scrypt::ScryptGpu>,
+    /// Built on first use, so other kernels never compile it; locked after
+    /// `engine`, whose device it runs on.
+    sigverify: OnceLock<Result<Mutex<sigverify::SigGpu>, String>>,
 }
 
 /// Opens the adapter wgpu's environment conventions select.
@@ -156,6 +161,7 @@ impl GpuBackend {
             engine: Mutex::new(dispatch::Engine::new(ctx)),
             duco: Mutex::new(duco),
             scrypt: Mutex::new(scrypt),
+            sigverify: OnceLock::new(),
         })
     }
 
@@ -169,6 +175,25 @@ impl GpuBackend {
         let engine = self.lock();
         let mut duco = self.duco.lock().unwrap_or_else(|e| e.into_inner());
         duco.search(&engine.ctx, p, range)
+    }
+
+    /// One verdict per signature into `out` (same length): the host decides
+    /// what it can, the device runs the curve arithmetic, and every device
+    /// rejection plus a sample of acceptances is re-verified on the CPU.
+    pub fn verify_sigs(
+        &self,
+        items: &[crate::kernel::sigverify::SigItem],
+        out: &mut [crate::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        let engine = self.lock();
+        let built = self.sigverify.get_or_init(|| {
+            sigverify::SigGpu::new(&engine.ctx, &self.summary.name)
+                .map(Mutex::new)
+                .map_err(|e| e.to_string())
+        });
+        let sig = built.as_ref().map_err(|e| BackendError::Gpu(e.clone()))?;
+        let mut sig = sig.lock().unwrap_or_else(|e| e.into_inner());
+        sig.verify(&engine.ctx, items, out)
     }
 
     /// The adapter this backend runs on.
