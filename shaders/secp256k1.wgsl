@@ -7,9 +7,11 @@
 // p = 2^256 - 0x1000003d1, so the high half of a product folds back in as
 // high * (2^32 + 977): two limb-shifted passes instead of a division.
 //
-// Points are Jacobian (X, Y, Z) with Z = 0 meaning infinity; the group law
-// handles doubling and opposite points inside the addition, because a
-// verifier meets them on crafted inputs (Q = G, Q = -G, u1 = u2).
+// Points are homogeneous projective (X, Y, Z), x = X/Z, y = Y/Z, with
+// Z = 0 meaning infinity, under a complete addition law: a verifier meets
+// doubling and opposite points on crafted inputs (Q = G, Q = -G, u1 = u2),
+// and one branch-free formula also keeps the shader small, which matters
+// because software adapters inline every call and compile for minutes.
 //
 // Item layout (ITEM_WORDS u32 per signature, all numbers as limbs):
 //   0      kind: 0 ECDSA, 1 BIP340
@@ -224,82 +226,65 @@ fn fe_mul(a: Fe, b: Fe) -> Fe {
     return reduce_wide(t);
 }
 
-fn fe_sqr(a: Fe) -> Fe {
-    return fe_mul(a, a);
-}
-
 // a^(p-2) = 1/a (Fermat); only the BIP340 path needs an affine point.
+// One multiplication site for squarings and products alike: a software
+// adapter inlines every call, and each site is a full 8x8 limb product.
 fn fe_inv(a: Fe) -> Fe {
     // p - 2, limbs least significant first.
     let e = Fe(0xfffffc2du, 0xfffffffeu, 0xffffffffu, 0xffffffffu,
                0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
     var r = ONE;
-    for (var i = 7; i >= 0; i--) {
-        let w = e[i];
-        for (var b = 31; b >= 0; b--) {
-            r = fe_sqr(r);
-            if (((w >> u32(b)) & 1u) != 0u) {
-                r = fe_mul(r, a);
+    for (var step = 0u; step < 512u; step++) {
+        let bit = 255u - step / 2u;
+        var m = r;
+        if ((step & 1u) == 1u) {
+            if (((e[bit / 32u] >> (bit % 32u)) & 1u) == 0u) {
+                continue;
             }
+            m = a;
         }
+        r = fe_mul(r, m);
     }
     return r;
 }
 
+fn times3(a: Fe) -> Fe {
+    return fe_add(fe_add(a, a), a);
+}
+
+// 21 a = 3 b a (b = 7), by additions.
+fn times21(a: Fe) -> Fe {
+    let a2 = fe_add(a, a);
+    let a4 = fe_add(a2, a2);
+    let a8 = fe_add(a4, a4);
+    let a16 = fe_add(a8, a8);
+    return fe_add(fe_add(a16, a4), a);
+}
+
 fn infinity() -> Point {
-    return Point(ONE, ONE, ZERO);
+    return Point(ZERO, ONE, ZERO);
 }
 
-// dbl-2009-l (a = 0).
-fn pt_double(p: Point) -> Point {
-    if (is_zero(p.z)) {
-        return p;
-    }
-    let a = fe_sqr(p.x);
-    let b = fe_sqr(p.y);
-    let c = fe_sqr(b);
-    let xb = fe_add(p.x, b);
-    let d0 = fe_sub(fe_sub(fe_sqr(xb), a), c);
-    let d = fe_add(d0, d0);
-    let e = fe_add(fe_add(a, a), a);
-    let f = fe_sqr(e);
-    let x3 = fe_sub(f, fe_add(d, d));
-    let c2 = fe_add(c, c);
-    let c4 = fe_add(c2, c2);
-    let c8 = fe_add(c4, c4);
-    let y3 = fe_sub(fe_mul(e, fe_sub(d, x3)), c8);
-    let yz = fe_mul(p.y, p.z);
-    return Point(x3, y3, fe_add(yz, yz));
-}
-
-// General Jacobian addition, exact for every pair of inputs.
+// Complete addition in homogeneous projective coordinates (Renes, Costello,
+// Batina 2015, algorithm 7, a = 0): exact for every pair of points,
+// doubling and opposite points and infinity included, so one formula (one
+// inlined copy) serves the whole ladder.
 fn pt_add(p: Point, q: Point) -> Point {
-    if (is_zero(p.z)) {
-        return q;
-    }
-    if (is_zero(q.z)) {
-        return p;
-    }
-    let z1z1 = fe_sqr(p.z);
-    let z2z2 = fe_sqr(q.z);
-    let u1 = fe_mul(p.x, z2z2);
-    let u2 = fe_mul(q.x, z1z1);
-    let s1 = fe_mul(fe_mul(p.y, q.z), z2z2);
-    let s2 = fe_mul(fe_mul(q.y, p.z), z1z1);
-    let h = fe_sub(u2, u1);
-    let r = fe_sub(s2, s1);
-    if (is_zero(h)) {
-        if (is_zero(r)) {
-            return pt_double(p);
-        }
-        return infinity();
-    }
-    let hh = fe_sqr(h);
-    let hhh = fe_mul(h, hh);
-    let v = fe_mul(u1, hh);
-    let x3 = fe_sub(fe_sub(fe_sqr(r), hhh), fe_add(v, v));
-    let y3 = fe_sub(fe_mul(r, fe_sub(v, x3)), fe_mul(s1, hhh));
-    let z3 = fe_mul(fe_mul(p.z, q.z), h);
+    let xx = fe_mul(p.x, q.x);
+    let yy = fe_mul(p.y, q.y);
+    let zz = fe_mul(p.z, q.z);
+    let xy = fe_sub(fe_mul(fe_add(p.x, p.y), fe_add(q.x, q.y)), fe_add(xx, yy));
+    let yz = fe_sub(fe_mul(fe_add(p.y, p.z), fe_add(q.y, q.z)), fe_add(yy, zz));
+    let xz = fe_sub(fe_mul(fe_add(p.x, p.z), fe_add(q.x, q.z)), fe_add(xx, zz));
+    let bzz3 = times21(zz);
+    let yy_m = fe_sub(yy, bzz3);
+    let yy_p = fe_add(yy, bzz3);
+    let byz3 = times21(yz);
+    let xx3 = times3(xx);
+    let bxx9 = times21(xx3);
+    let x3 = fe_sub(fe_mul(xy, yy_m), fe_mul(byz3, xz));
+    let y3 = fe_add(fe_mul(yy_p, yy_m), fe_mul(bxx9, xz));
+    let z3 = fe_add(fe_mul(yz, yy_p), fe_mul(xx3, xy));
     return Point(x3, y3, z3);
 }
 
@@ -311,24 +296,41 @@ fn load_fe(base: u32) -> Fe {
     return r;
 }
 
-// a * G + b * Q, one shared doubling chain (Shamir's trick).
+fn bit_of(k: Fe, bit: u32) -> u32 {
+    return (k[bit / 32u] >> (bit % 32u)) & 1u;
+}
+
+// a * G + b * Q with one shared doubling chain (Shamir's trick). Step 0
+// forms G + Q; then odd steps double and even ones add the point the next
+// bit pair selects. One call site of the addition keeps the shader small.
 fn double_mul(a: Fe, b: Fe, q: Point) -> Point {
     let g = Point(GX, GY, ONE);
-    let gq = pt_add(g, q);
+    var gq = g;
     var acc = infinity();
-    for (var i = 7; i >= 0; i--) {
-        let wa = a[i];
-        let wb = b[i];
-        for (var bit = 31; bit >= 0; bit--) {
-            acc = pt_double(acc);
-            let sel = ((wa >> u32(bit)) & 1u) | (((wb >> u32(bit)) & 1u) << 1u);
-            if (sel == 1u) {
-                acc = pt_add(acc, g);
-            } else if (sel == 2u) {
-                acc = pt_add(acc, q);
-            } else if (sel == 3u) {
-                acc = pt_add(acc, gq);
+    for (var step = 0u; step <= 512u; step++) {
+        var lhs = acc;
+        var rhs = acc;
+        if (step == 0u) {
+            lhs = g;
+            rhs = q;
+        } else if ((step & 1u) == 0u) {
+            let bit = 255u - (step / 2u - 1u);
+            let sel = bit_of(a, bit) | (bit_of(b, bit) << 1u);
+            if (sel == 0u) {
+                continue;
             }
+            rhs = g;
+            if (sel == 2u) {
+                rhs = q;
+            } else if (sel == 3u) {
+                rhs = gq;
+            }
+        }
+        let sum = pt_add(lhs, rhs);
+        if (step == 0u) {
+            gq = sum;
+        } else {
+            acc = sum;
         }
     }
     return acc;
@@ -342,18 +344,17 @@ fn verify(base: u32) -> bool {
     }
     let r = load_fe(base + 34u);
     if (items[base] == 0u) {
-        // x(R) mod n == r without inverting Z: X == r Z^2, or (r + n) Z^2.
-        let zz = fe_sqr(rr.z);
-        if (fe_eq(rr.x, fe_mul(r, zz))) {
-            return true;
+        // x(R) mod n == r without inverting Z: X == r Z, or X == (r + n) Z.
+        var cand = r;
+        if (items[base + 1u] == 1u && !fe_eq(rr.x, fe_mul(r, rr.z))) {
+            cand = load_fe(base + 42u);
         }
-        return items[base + 1u] == 1u && fe_eq(rr.x, fe_mul(load_fe(base + 42u), zz));
+        return fe_eq(rr.x, fe_mul(cand, rr.z));
     }
     // BIP340 needs the parity of the affine y.
     let zi = fe_inv(rr.z);
-    let zi2 = fe_sqr(zi);
-    let x = fe_mul(rr.x, zi2);
-    let y = fe_mul(rr.y, fe_mul(zi2, zi));
+    let x = fe_mul(rr.x, zi);
+    let y = fe_mul(rr.y, zi);
     return (y[0] & 1u) == 0u && fe_eq(x, r);
 }
 
