@@ -39,8 +39,6 @@ struct Point {
     z: Fe,
 }
 
-const P: Fe = Fe(0xfffffc2fu, 0xfffffffeu, 0xffffffffu, 0xffffffffu,
-                 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
 const GX: Fe = Fe(0x16f81798u, 0x59f2815bu, 0x2dce28d9u, 0x029bfcdbu,
                   0xce870b07u, 0x55a06295u, 0xf9dcbbacu, 0x79be667eu);
 const GY: Fe = Fe(0xfb10d4b8u, 0x9c47d08fu, 0xa6855419u, 0xfd17b448u,
@@ -92,11 +90,23 @@ fn fe_eq(a: Fe, b: Fe) -> bool {
     return acc == 0u;
 }
 
+// Limb i of p, or of p - 2 (the inversion exponent) with `minus2`; a
+// function rather than an indexed constant array, which some compilers
+// handle poorly.
+fn p_limb(i: u32, minus2: bool) -> u32 {
+    if (i == 0u) {
+        return select(0xfffffc2fu, 0xfffffc2du, minus2);
+    }
+    return select(0xffffffffu, 0xfffffffeu, i == 1u);
+}
+
 // a >= p, for a below 2^256.
 fn ge_p(a: Fe) -> bool {
-    for (var i = 7; i >= 0; i--) {
-        if (a[i] != P[i]) {
-            return a[i] > P[i];
+    for (var k = 0u; k < 8u; k++) {
+        let i = 7u - k;
+        let pi = p_limb(i, false);
+        if (a[i] != pi) {
+            return a[i] > pi;
         }
     }
     return true;
@@ -107,8 +117,8 @@ fn sub_p(a: Fe) -> Fe {
     var r: Fe;
     var borrow = 0u;
     for (var i = 0u; i < 8u; i++) {
-        let d = a[i] - P[i];
-        let b1 = select(0u, 1u, a[i] < P[i]);
+        let d = a[i] - p_limb(i, false);
+        let b1 = select(0u, 1u, a[i] < p_limb(i, false));
         r[i] = d - borrow;
         borrow = b1 | select(0u, 1u, d < borrow);
     }
@@ -144,7 +154,7 @@ fn fe_sub(a: Fe, b: Fe) -> Fe {
         // Wrapped below zero: adding p mod 2^256 lands in [0, p).
         var carry = 0u;
         for (var i = 0u; i < 8u; i++) {
-            let s = r[i] + P[i];
+            let s = r[i] + p_limb(i, false);
             let c1 = select(0u, 1u, s < r[i]);
             r[i] = s + carry;
             carry = c1 | select(0u, 1u, r[i] < s);
@@ -230,15 +240,12 @@ fn fe_mul(a: Fe, b: Fe) -> Fe {
 // One multiplication site for squarings and products alike: a software
 // adapter inlines every call, and each site is a full 8x8 limb product.
 fn fe_inv(a: Fe) -> Fe {
-    // p - 2, limbs least significant first.
-    let e = Fe(0xfffffc2du, 0xfffffffeu, 0xffffffffu, 0xffffffffu,
-               0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu);
     var r = ONE;
     for (var step = 0u; step < 512u; step++) {
         let bit = 255u - step / 2u;
         var m = r;
         if ((step & 1u) == 1u) {
-            if (((e[bit / 32u] >> (bit % 32u)) & 1u) == 0u) {
+            if (((p_limb(bit / 32u, true) >> (bit % 32u)) & 1u) == 0u) {
                 continue;
             }
             m = a;

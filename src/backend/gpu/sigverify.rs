@@ -18,8 +18,7 @@ use crate::kernel::sigverify::scalars::{DeviceCheck, device_check};
 use crate::kernel::sigverify::{Reason, SigItem, SigKind, Verdict, reference_verify};
 
 /// The verifier shader (copied from `shaders/secp256k1.wgsl` by build.rs).
-pub(super) const SECP256K1_WGSL: &str =
-    include_str!(concat!(env!("OUT_DIR"), "/secp256k1.wgsl"));
+pub(super) const SECP256K1_WGSL: &str = include_str!(concat!(env!("OUT_DIR"), "/secp256k1.wgsl"));
 
 /// Signatures one submission verifies; longer batches go in pieces.
 pub const MAX_SIG_BATCH: usize = 4096;
@@ -194,7 +193,8 @@ impl SigGpu {
             .extend(self.words.iter().flat_map(|w| w.to_le_bytes()));
         let count = self.slots.len() as u32;
         ctx.queue.write_buffer(&self.input, 0, &self.bytes);
-        ctx.queue.write_buffer(&self.params, 0, &count.to_le_bytes());
+        ctx.queue
+            .write_buffer(&self.params, 0, &count.to_le_bytes());
         let mut enc = ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
@@ -223,7 +223,9 @@ impl SigGpu {
                     out[i] = match u32::from_le_bytes(word.try_into().expect("4 bytes")) {
                         1 => Verdict::Valid,
                         0 => Verdict::Invalid(Reason::Mismatch),
-                        w => return Err(gpu_err(format!("verdict word {w:#x} is neither 0 nor 1"))),
+                        w => {
+                            return Err(gpu_err(format!("verdict word {w:#x} is neither 0 nor 1")));
+                        }
                     };
                 }
                 Ok(())

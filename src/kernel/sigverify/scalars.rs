@@ -169,12 +169,16 @@ mod tests {
     fn bip340_vectors_through_the_model() {
         // BIP340 test vectors 0 (valid), 6 (R has odd y) and 5 (key not on the curve).
         let key = unhex("F9308A019258C31049344F85F89D5229B531C845836F99B08601F113BCE036F9");
-        let sig = unhex("E907831F80848D1069A5371B402410364BDF1C5F8307B0084C55F1CE2DCA821525F66A4A85EA8B71E482A74F382D2CE5EBEEE8FDB2172F477DF4900D310536C0");
+        let sig = unhex(
+            "E907831F80848D1069A5371B402410364BDF1C5F8307B0084C55F1CE2DCA821525F66A4A85EA8B71E482A74F382D2CE5EBEEE8FDB2172F477DF4900D310536C0",
+        );
         let item = SigItem::schnorr(&key, [0; 32], sig).unwrap();
         assert!(model(&device_check(&item).unwrap()));
         let key = unhex("DFF1D77F2A671C5F36183726DB2341BE58FEAE1DA2DECED843240F7B502BA659");
         let msg = unhex("243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89");
-        let sig = unhex("FFF97BD5755EEEA420453A14355235D382F6472F8568A18B2F057A14602975563CC27944640AC607CD107AE10923D9EF7A73C643E166BE5EBEAFA34B1AC553E2");
+        let sig = unhex(
+            "FFF97BD5755EEEA420453A14355235D382F6472F8568A18B2F057A14602975563CC27944640AC607CD107AE10923D9EF7A73C643E166BE5EBEAFA34B1AC553E2",
+        );
         let item = SigItem::schnorr(&key, msg, sig).unwrap();
         assert_eq!(reference_verify(&item), Verdict::Invalid(Reason::Mismatch));
         assert!(!model(&device_check(&item).unwrap()));
@@ -201,7 +205,10 @@ mod tests {
             let mut other = msg;
             other[0] ^= 1;
             let item = SigItem::ecdsa(&key, other, rs).unwrap();
-            assert!(!model(&device_check(&item).unwrap()), "key {i}, changed message");
+            assert!(
+                !model(&device_check(&item).unwrap()),
+                "key {i}, changed message"
+            );
         }
     }
 
@@ -223,7 +230,10 @@ mod tests {
         key[0] = 2;
         key[32] = 5; // x = 5: x^3 + 7 = 132 is not a square mod p.
         let item = SigItem::ecdsa(&key, [1; 32], [1; 64]).unwrap();
-        assert_eq!(reference_verify(&item), Verdict::Invalid(Reason::KeyNotOnCurve));
+        assert_eq!(
+            reference_verify(&item),
+            Verdict::Invalid(Reason::KeyNotOnCurve)
+        );
         assert_eq!(device_check(&item), Err(Reason::KeyNotOnCurve));
         let mut item = SigItem::ecdsa(&key, [1; 32], [1; 64]).unwrap();
         item.sig[32..].fill(0xff);
