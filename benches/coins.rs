@@ -4,15 +4,13 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use micromine::backend::coins::verify::litecoin_genesis;
 use micromine::backend::cpu::Platform;
 use micromine::backend::cpu::scrypt::ScryptWorker;
 use micromine::kernel::Kernel;
 use micromine::kernel::duco::{self, DucoJob};
+use micromine::kernel::fixtures::{DUCO_LAST_HASH as LAST_HASH, litecoin_genesis};
 use micromine::kernel::header::{Header, Target, target_from_compact};
 use micromine::kernel::scrypt::ScryptJob;
-
-const LAST_HASH: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 
 fn duco_s1(c: &mut Criterion) {
     let mut group = c.benchmark_group("duco-s1");

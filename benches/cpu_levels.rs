@@ -9,6 +9,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::parallel;
 use micromine::kernel::Kernel;
+use micromine::kernel::fixtures::MAINNET_HEADERS;
 use micromine::kernel::header::target_from_compact;
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob};
@@ -28,12 +29,7 @@ fn available() -> Vec<Platform> {
 }
 
 fn headers() -> Vec<[u8; 80]> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/btc_headers/mainnet_000000_010236.bin"
-    );
-    std::fs::read(path)
-        .expect("mainnet headers")
+    MAINNET_HEADERS
         .chunks_exact(80)
         .map(|c| c.try_into().expect("80 bytes"))
         .collect()

@@ -12,6 +12,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform, portable};
 use micromine::kernel::Kernel;
+use micromine::kernel::fixtures::{GENESIS_NONCE, genesis};
 use micromine::kernel::header::{HEADER_LEN, target_from_compact};
 use micromine::kernel::search::{Prepared, SearchJob, SearchOutcome};
 use micromine::kernel::sha256;
@@ -54,22 +55,11 @@ fn direct_levels() -> Vec<(Platform, SearchFn, HeadersFn)> {
 }
 
 fn job() -> Prepared {
-    let header: [u8; HEADER_LEN] = hex::decode(concat!(
-        "0100000000000000000000000000000000000000000000000000000000000000",
-        "000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa",
-        "4b1e5e4a29ab5f49ffff001d1dac2b7c"
-    ))
-    .expect("hex")
-    .try_into()
-    .expect("80 bytes");
     Prepared::new(&SearchJob {
-        header,
+        header: genesis(),
         target: target_from_compact(0x1d00ffff).expect("valid nBits"),
     })
 }
-
-/// The genesis block's nonce: every path must find it before it is timed.
-const GENESIS_NONCE: u64 = 2_083_236_893;
 
 fn search(c: &mut Criterion) {
     let p = job();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use micromine::backend::cpu::Platform;
-use micromine::governor::{SystemClock, Throttle};
+use micromine::bench::throttle::{SystemClock, Throttle};
 use micromine::kernel::header::Target;
 use micromine::kernel::search::{Prepared, SearchJob};
 

@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use micromine::backend::Backend;
 use micromine::backend::gpu::{self, GpuBackend};
+use micromine::kernel::fixtures::{MAINNET_HEADERS, genesis};
 use micromine::kernel::header::target_from_compact;
 use micromine::kernel::search::{Prepared, SearchJob};
 
-const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-
 fn search(c: &mut Criterion, g: &GpuBackend) {
-    let header: [u8; 80] = hex::decode(GENESIS).unwrap().try_into().unwrap();
+    let header = genesis();
     let p = Prepared::new(&SearchJob {
         header,
         target: target_from_compact(0x1d00ffff).unwrap(),
@@ -40,12 +39,7 @@ fn search(c: &mut Criterion, g: &GpuBackend) {
 }
 
 fn headers(c: &mut Criterion, g: &GpuBackend) {
-    let raw = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/btc_headers/mainnet_000000_010236.bin"
-    ))
-    .unwrap();
-    let headers: Vec<[u8; 80]> = raw
+    let headers: Vec<[u8; 80]> = MAINNET_HEADERS
         .chunks_exact(80)
         .map(|h| h.try_into().unwrap())
         .collect();

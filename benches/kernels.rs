@@ -9,11 +9,11 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::kernel::chain::{self, ChainScratch};
+use micromine::kernel::fixtures::MAINNET_HEADERS as HEADERS;
 use micromine::kernel::header::{HEADER_LEN, Target, parse_display_hex};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob};
 
-const HEADERS: &[u8] = include_bytes!("../tests/data/btc_headers/mainnet_000000_010236.bin");
 /// The largest of the real blocks (213 transactions).
 const BLOCK: &str = include_str!("../tests/data/merkle/blocks/block_277647_de6eb1e052a8.json");
 const NONCES: u64 = 1 << 16;

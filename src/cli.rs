@@ -12,8 +12,33 @@ use micromine::kernel::Kernel;
 #[derive(Debug, Parser)]
 #[command(name = "micromine", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// Colour verdicts: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to colour terminal output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Files written besides stdout, after hyperfine's options of the same names.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExportArgs {
+    /// Also write the JSON to FILE (what --json prints).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write one CSV record per result (raw numbers) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the tables as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +63,19 @@ pub enum Command {
     Network(NetworkCmdArgs),
     /// Verify every P2PKH input signature of a raw block (ECDSA, Bitcoin's rules).
     VerifySigs(crate::commands::verify_sigs::VerifySigsArgs),
+    /// The emulation's validation table: predictions against published figures.
+    ModelCheck(crate::commands::model_check::ModelCheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: `micromine man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// A `--kernel` value: one kernel, or `all` of them.
@@ -95,6 +133,18 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub duration: f64,
+    /// Timed samples per kernel and backend, the duration split evenly
+    /// (default: one per second of --duration, 3 to 5).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+    /// Unthrottled warm-up before each kernel's timing, 0 to 3600.
+    #[arg(
+        long,
+        default_value_t = 0.2,
+        value_name = "SECS",
+        allow_negative_numbers = true
+    )]
+    pub warmup: f64,
     /// Directory for the JSON reports.
     #[arg(long, default_value = "reports", value_name = "DIR")]
     pub out: PathBuf,
@@ -113,6 +163,8 @@ pub struct RunArgs {
         conflicts_with = "power_cap"
     )]
     pub duty: Option<f64>,
+    #[command(flatten)]
+    pub export: ExportArgs,
 }
 
 /// Overrides of the built-in network snapshot used for economics.
@@ -171,7 +223,11 @@ pub struct BackendsArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {}
+pub struct VerifyArgs {
+    /// Print the checks as JSON (one object per check) instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
@@ -191,11 +247,20 @@ pub struct ReportArgs {
     /// Write charts to this SVG file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Write the chart to this PNG file.
+    #[arg(long, value_name = "FILE")]
+    pub png: Option<PathBuf>,
+    /// Write a self-contained HTML report (summary, chart, tables, each
+    /// row's verification and sources) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Print the comparison as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub network: NetworkArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +278,14 @@ pub struct CompareArgs {
     pub a: PathBuf,
     /// Report compared against the baseline.
     pub b: PathBuf,
+    /// Exit 1 when a row is significantly slower by more than PCT percent.
+    #[arg(
+        long,
+        default_value_t = 5.0,
+        value_name = "PCT",
+        allow_negative_numbers = true
+    )]
+    pub threshold: f64,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

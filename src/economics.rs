@@ -2,10 +2,11 @@
 //! snapshot, solo and pool mining expectations, and validation capacity.
 //!
 //! Everything here is a plain formula over plain numbers so that each one can
-//! be checked by hand against public figures (see `tests/economics.rs`).
+//! be checked by hand against public figures (see `tests/it/economics.rs`).
 
 use serde::{Deserialize, Serialize};
 
+pub mod budget;
 pub mod coins;
 
 /// The network snapshot shipped with the binary.

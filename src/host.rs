@@ -51,5 +51,6 @@ pub fn host_info(clock: &HostClock) -> HostInfo {
         os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
         micromine_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: git_commit(),
+        level_probes: Vec::new(),
     }
 }

@@ -9,7 +9,6 @@ pub mod backend;
 pub mod bench;
 pub mod economics;
 pub mod export;
-pub mod governor;
 pub mod host;
 pub mod kernel;
 pub mod profile;

@@ -6,6 +6,7 @@ pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod parallel;
+pub mod probe;
 pub mod select;
 pub mod worker;
 
@@ -16,6 +17,7 @@ use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::sigverify::{SigItem, Verdict};
 
 pub use worker::Worker;
 
@@ -30,6 +32,8 @@ pub enum BackendError {
     Duco(#[from] crate::kernel::duco::DucoError),
     #[error(transparent)]
     Search(#[from] crate::kernel::search::SearchError),
+    #[error("backend {backend} does not run kernel {kernel}")]
+    Unsupported { backend: String, kernel: Kernel },
 }
 
 /// One way of running the kernels. Each call is one worker's batch; the
@@ -67,6 +71,18 @@ pub trait Backend: Send + Sync {
         range: Range<u64>,
     ) -> Result<SearchOutcome, BackendError>;
 
+    /// One verdict per signature into `out`, which has the same length.
+    /// Items come from the host checks (`SigItem`'s constructors), so a
+    /// backend decides only the curve arithmetic.
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError>;
+
+    /// Whether this backend runs `kernel` at all (a signature library runs
+    /// only `sigverify`).
+    fn supports(&self, kernel: Kernel) -> bool {
+        let _ = kernel;
+        true
+    }
+
     /// The name reports give the code that runs `kernel` here: a CPU level
     /// without code of its own for a kernel runs a weaker level's.
     fn level_name(&self, kernel: Kernel) -> String {
@@ -85,6 +101,12 @@ pub trait Backend: Send + Sync {
     fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
         let _ = (kernel, index, of);
         None
+    }
+
+    /// How this backend chose its level for each kernel it has run so far,
+    /// when it chooses by measurement (`simd`).
+    fn level_probes(&self) -> Vec<probe::KernelProbe> {
+        Vec::new()
     }
 
     /// Whether the harness should split batches across CPU threads.

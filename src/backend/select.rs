@@ -1,10 +1,14 @@
-//! Turns a `--backend` name into backends to run: `scalar`, `simd` (the best
-//! CPU level), a CPU level by name, `gpu`, or `all` (everything usable here).
+//! Turns a `--backend` name into backends to run: `scalar`, `simd` (per
+//! kernel, the CPU level a short probe measures fastest here), a CPU level
+//! by name, `gpu`, or `all` (everything usable here).
 
 use std::sync::Arc;
 
 use crate::backend::Backend;
+use crate::backend::cpu::sigverify::SigLibrary;
 use crate::backend::cpu::{CpuBackend, Platform};
+use crate::backend::probe::MeasuredCpu;
+use crate::kernel::sigverify::cpu::SigBackend;
 
 /// Why a `--backend` name cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -19,22 +23,31 @@ pub enum SelectError {
 pub fn names() -> Vec<String> {
     let mut v = vec!["simd".to_string()];
     v.extend(Platform::ALL.iter().map(|p| p.name().to_string()));
+    v.extend(SigBackend::ALL.iter().map(|b| b.name().to_string()));
     v.push("gpu".into());
     v.push("all".into());
     v
 }
 
+/// Why there is no GPU backend.
+#[derive(Debug, thiserror::Error)]
+pub enum NoGpu {
+    #[cfg(feature = "gpu")]
+    #[error(transparent)]
+    Unavailable(#[from] crate::backend::gpu::GpuUnavailable),
+    #[error("built without the gpu feature")]
+    NotBuilt,
+}
+
 /// Opens the GPU backend, or says why there is none.
-pub fn open_gpu() -> Result<Arc<dyn Backend>, String> {
+pub fn open_gpu() -> Result<Arc<dyn Backend>, NoGpu> {
     #[cfg(feature = "gpu")]
     {
-        crate::backend::gpu::open()
-            .map(|g| Arc::new(g) as Arc<dyn Backend>)
-            .map_err(|e| e.to_string())
+        Ok(Arc::new(crate::backend::gpu::open()?))
     }
     #[cfg(not(feature = "gpu"))]
     {
-        Err("built without the gpu feature".to_string())
+        Err(NoGpu::NotBuilt)
     }
 }
 
@@ -47,31 +60,40 @@ pub type Selection = (Vec<Arc<dyn Backend>>, Vec<(String, String)>);
 
 /// The backends a `--backend` name stands for.
 pub fn select(name: &str) -> Result<Selection, SelectError> {
-    let unavailable = |reason: String| SelectError::Unavailable {
+    let unavailable = |reason: &dyn std::fmt::Display| SelectError::Unavailable {
         name: name.to_string(),
-        reason,
+        reason: reason.to_string(),
     };
     match name {
-        "simd" => Ok((vec![cpu(Platform::detect())], Vec::new())),
-        "gpu" => Ok((vec![open_gpu().map_err(unavailable)?], Vec::new())),
+        "simd" => Ok((vec![Arc::new(MeasuredCpu::new())], Vec::new())),
+        "gpu" => Ok((vec![open_gpu().map_err(|e| unavailable(&e))?], Vec::new())),
         "all" => {
             let mut run = Vec::new();
             let mut skipped = Vec::new();
             for &p in Platform::ALL {
                 match p.availability() {
                     Ok(()) => run.push(cpu(p)),
-                    Err(why) => skipped.push((p.name().to_string(), why)),
+                    Err(why) => skipped.push((p.name().to_string(), why.to_string())),
                 }
             }
+            // libsecp256k1 is every CPU level's sigverify code already.
+            run.push(Arc::new(SigLibrary(SigBackend::K256)) as Arc<dyn Backend>);
             match open_gpu() {
                 Ok(g) => run.push(g),
-                Err(why) => skipped.push(("gpu".to_string(), why)),
+                Err(why) => skipped.push(("gpu".to_string(), why.to_string())),
             }
             Ok((run, skipped))
         }
+        _ if SigBackend::from_name(name).is_some() => {
+            let lib = SigBackend::from_name(name).expect("matched");
+            Ok((
+                vec![Arc::new(SigLibrary(lib)) as Arc<dyn Backend>],
+                Vec::new(),
+            ))
+        }
         _ => match Platform::from_name(name) {
             Some(p) => {
-                p.availability().map_err(unavailable)?;
+                p.availability().map_err(|e| unavailable(&e))?;
                 Ok((vec![cpu(p)], Vec::new()))
             }
             None => Err(SelectError::Unknown {
@@ -89,10 +111,10 @@ mod tests {
     #[test]
     fn names_resolve_or_fail_clearly() {
         assert_eq!(select("scalar").unwrap().0[0].name(), "scalar");
-        assert_eq!(
-            select("simd").unwrap().0[0].name(),
-            Platform::detect().name()
-        );
+        let simd = &select("simd").unwrap().0[0];
+        assert_eq!(simd.name(), "simd");
+        let level = Platform::from_name(&simd.level_name(crate::kernel::Kernel::Merkle)).unwrap();
+        assert!(level.force().is_some());
         let all = select("all").unwrap();
         assert!(all.0.len() + all.1.len() > Platform::ALL.len());
         match select("turbo") {

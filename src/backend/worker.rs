@@ -8,10 +8,12 @@ use std::ops::Range;
 use crate::backend::{Backend, BackendError};
 use crate::kernel::Kernel;
 use crate::kernel::duco::{self, DucoJob};
+use crate::kernel::fixtures::{DUCO_LAST_HASH, genesis};
 use crate::kernel::header::{HEADER_LEN, Target};
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{NONCE_END, Prepared, SearchJob};
 use crate::kernel::sha256;
+use crate::kernel::sigverify::{SigItem, Verdict, fixtures};
 
 use super::parallel::split_range;
 
@@ -21,21 +23,8 @@ pub trait Worker: Send {
     fn run(&mut self, n: u64) -> Result<u64, BackendError>;
 }
 
-/// The Bitcoin genesis header: real data for verification and a realistic
-/// template for timing.
-pub const GENESIS_HEX: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-
-/// The genesis header's nonce.
-pub const GENESIS_NONCE: u64 = 2_083_236_893;
-
-pub fn genesis() -> [u8; HEADER_LEN] {
-    let v = hex::decode(GENESIS_HEX).expect("genesis hex is valid");
-    v.try_into().expect("80 bytes")
-}
-
-/// The real Duino-Coin job's previous hash with an expected hash that no n
+/// With the real Duino-Coin job's previous hash, an expected hash that no n
 /// in the timed range produces: every candidate is hashed, none hits.
-const TIMED_LAST_HASH: &str = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
 const TIMED_EXPECTED: &str = "d0beba883d7e8cd119ea2b0e09b78f60f29e0968";
 /// A difficulty whose range gives 7- to 11-digit n, as desktop-class jobs do.
 const TIMED_DIFFICULTY: u64 = 1_000_000_000;
@@ -49,7 +38,7 @@ fn search_space(kernel: Kernel) -> Range<u64> {
 }
 
 fn timed_duco_job() -> DucoJob {
-    DucoJob::new(TIMED_LAST_HASH, TIMED_EXPECTED, TIMED_DIFFICULTY).expect("timed job is valid")
+    DucoJob::new(DUCO_LAST_HASH, TIMED_EXPECTED, TIMED_DIFFICULTY).expect("timed job is valid")
 }
 
 /// A cursor over this worker's slice that wraps at its end.
@@ -93,6 +82,7 @@ enum Input {
     Merkle(Vec<[u8; 32]>),
     Duco(duco::Prepared),
     Scrypt(ScryptJob),
+    Sigs(Vec<SigItem>, Vec<Verdict>),
 }
 
 /// The worker every backend gets unless it needs its own: it calls the
@@ -147,6 +137,13 @@ impl<'a> BatchWorker<'a> {
                 Vec::new(),
             ),
             Kernel::Scrypt => (Input::Scrypt(timed_scrypt_job()), Vec::new()),
+            // A real block's signatures, repeated to fill the batch.
+            Kernel::SigVerify => {
+                let block = fixtures::block_items();
+                let items: Vec<SigItem> = block.iter().copied().cycle().take(n).collect();
+                let verdicts = vec![Verdict::Valid; items.len()];
+                (Input::Sigs(items, verdicts), Vec::new())
+            }
         };
         BatchWorker {
             backend,
@@ -160,7 +157,7 @@ impl<'a> BatchWorker<'a> {
 /// The Litecoin genesis header with a target nothing meets.
 pub fn timed_scrypt_job() -> ScryptJob {
     ScryptJob {
-        header: crate::backend::coins::verify::litecoin_genesis().header,
+        header: crate::kernel::fixtures::litecoin_genesis().header,
         target: Target([0; 32]),
     }
 }
@@ -168,7 +165,7 @@ pub fn timed_scrypt_job() -> ScryptJob {
 impl Worker for BatchWorker<'_> {
     fn run(&mut self, n: u64) -> Result<u64, BackendError> {
         let b = self.backend;
-        let done = match &self.input {
+        let done = match &mut self.input {
             Input::Search(p) => b.search(p, self.slice.next(n))?.hashed,
             Input::Duco(p) => b.duco_search(p, self.slice.next(n))?.hashed,
             Input::Scrypt(job) => b.scrypt_search(job, self.slice.next(n))?.hashed,
@@ -180,6 +177,12 @@ impl Worker for BatchWorker<'_> {
             Input::Merkle(level) => {
                 let n = (n as usize).min(self.out.len());
                 b.merkle_pairs(&level[..2 * n], &mut self.out[..n])?;
+                n as u64
+            }
+            Input::Sigs(items, verdicts) => {
+                let n = (n as usize).min(items.len());
+                b.verify_sigs(&items[..n], &mut verdicts[..n])?;
+                std::hint::black_box(&verdicts[..n]);
                 n as u64
             }
         };

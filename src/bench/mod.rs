@@ -5,6 +5,7 @@ pub mod engine;
 pub mod nist;
 pub mod sample;
 pub mod stats;
+pub mod throttle;
 pub mod verify;
 
 pub use engine::Engine;

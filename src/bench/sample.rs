@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::governor::{SystemClock, Throttle, ThrottleStats};
+use super::throttle::{SystemClock, Throttle, ThrottleStats};
 use crate::kernel::Kernel;
 
 use super::engine::Engine;
@@ -55,18 +55,13 @@ pub fn run_workers(
                 s.spawn(move || {
                     let chunk = platform.0.batch(kernel);
                     let mut w = platform.0.as_ref().worker(kernel, i, threads);
-                    let mut failure = None;
-                    // Zero units done ends the worker's loop.
-                    let stats = throttle.run_until(clock, duration, chunk, stopped, |n| {
-                        if stopped() || failure.is_some() {
-                            return 0;
-                        }
-                        w.run(n).unwrap_or_else(|e| {
-                            failure = Some(platform.failed(e));
-                            0
-                        })
-                    });
-                    (stats, failure)
+                    match throttle.drive(clock, duration, chunk, stopped, w.as_mut()) {
+                        Ok(stats) => (stats, None),
+                        Err(e) => (
+                            ThrottleStats::default(),
+                            Some(platform.failed(e).to_string()),
+                        ),
+                    }
                 })
             })
             .collect();
@@ -118,6 +113,20 @@ pub fn sampled(
         sum.slices += s.slices;
     }
     Ok((rates, sum))
+}
+
+/// The warm-up phase, run before anything is timed and thrown away:
+/// caches, clocks and thread start-up settle.
+pub fn warm_up(
+    platform: &Engine,
+    kernel: Kernel,
+    threads: usize,
+    duration: Duration,
+) -> Result<(), Cut> {
+    if duration.is_zero() {
+        return Ok(());
+    }
+    run_workers(platform, kernel, threads, Throttle::unlimited(), duration).map(|_| ())
 }
 
 /// Fastest single-thread rate over a few short runs: the least disturbed.

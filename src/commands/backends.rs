@@ -42,7 +42,7 @@ fn cpu_rows() -> Vec<Row> {
                 name: p.name().to_string(),
                 kind: "cpu",
                 available: availability.is_ok(),
-                reason: availability.err(),
+                reason: availability.err().map(|e| e.to_string()),
                 lanes: Some(p.lanes()),
                 default: p == best,
                 adapter: None,

@@ -4,10 +4,12 @@
 pub mod backends;
 pub mod compare;
 pub mod merkle;
+pub mod model_check;
 pub mod network;
 pub mod profiles;
 pub mod report;
 pub mod run;
+pub mod ui;
 pub mod validate_headers;
 pub mod verify;
 pub mod verify_sigs;

@@ -6,20 +6,23 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::ui;
 use crate::cli::VerifyArgs;
 use micromine::backend::cpu::Platform;
+use micromine::backend::cpu::sigverify::SigLibrary;
 use micromine::backend::{Backend, select};
 use micromine::bench::nist;
 use micromine::bench::{self, Engine};
 use micromine::kernel::Kernel;
 use micromine::kernel::chain;
+use micromine::kernel::fixtures::{
+    MAINNET_HEADER_COUNT as HEADER_COUNT, MAINNET_HEADERS as HEADERS,
+};
 use micromine::kernel::header::{HEADER_LEN, parse_display_hex};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::sha256::sha256;
+use micromine::kernel::sigverify::cpu::SigBackend;
 
-/// Mainnet heights 0..=10236, raw 80-byte records.
-const HEADERS: &[u8] = include_bytes!("../../tests/data/btc_headers/mainnet_000000_010236.bin");
-const HEADER_COUNT: usize = 10_237;
 /// The header whose Merkle root is tampered with; validation must stop there.
 const TAMPERED: usize = 5000;
 
@@ -43,23 +46,57 @@ const BLOCKS: [(&str, &str); 4] = [
     ),
 ];
 
-/// Counts and prints check results as they come.
+/// One check as `verify --json` prints it.
+#[derive(serde::Serialize)]
+struct Check {
+    name: String,
+    /// `ok`, `fail` or `skip`.
+    status: &'static str,
+    detail: String,
+}
+
+/// Counts check results; prints each as it comes, or keeps them for JSON.
 #[derive(Default)]
 struct Tally {
     run: usize,
     failed: usize,
+    json: bool,
+    color: bool,
+    checks: Vec<Check>,
 }
 
 impl Tally {
     fn record(&mut self, name: &str, result: Result<String, String>) {
         self.run += 1;
-        match result {
-            Ok(detail) => println!("ok    {name}: {detail}"),
+        let (status, detail) = match result {
+            Ok(detail) => ("ok", detail),
             Err(why) => {
                 self.failed += 1;
-                println!("FAIL  {name}: {why}");
+                ("fail", why)
             }
+        };
+        self.emit(name, status, detail);
+    }
+
+    fn skip(&mut self, name: &str, why: String) {
+        self.emit(name, "skip", why);
+    }
+
+    fn emit(&mut self, name: &str, status: &'static str, detail: String) {
+        if self.json {
+            self.checks.push(Check {
+                name: name.to_string(),
+                status,
+                detail,
+            });
+            return;
         }
+        let word = match status {
+            "ok" => ui::paint("ok  ", true, self.color),
+            "fail" => ui::paint("FAIL", false, self.color),
+            _ => "skip".to_string(),
+        };
+        println!("{word}  {name}: {detail}");
     }
 }
 
@@ -152,7 +189,7 @@ fn merkle_checks(t: &mut Tally, backend: &dyn Backend, blocks: &[Block]) {
     }
 }
 
-pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let headers = chain::parse_headers(HEADERS).context("embedded mainnet headers")?;
     anyhow::ensure!(
         headers.len() == HEADER_COUNT,
@@ -161,40 +198,62 @@ pub fn run(_args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     );
     let blocks = parse_blocks()?;
 
-    let mut t = Tally::default();
+    let mut t = Tally {
+        json: args.json,
+        color: ui::stdout_color(),
+        ..Tally::default()
+    };
     nist_checks(&mut t)?;
     let mut engines = Vec::new();
     for &level in Platform::ALL {
         match level.availability() {
             Ok(()) => engines.push(Engine::cpu(level)),
-            Err(why) => println!("skip  {}: {why}", level.name()),
+            Err(why) => t.skip(level.name(), why.to_string()),
         }
+    }
+    // The signature libraries: the code every CPU level's sigverify runs.
+    for lib in SigBackend::ALL {
+        engines.push(Engine(std::sync::Arc::new(SigLibrary(lib))));
     }
     match select::open_gpu() {
         Ok(gpu) => engines.push(Engine(gpu)),
-        Err(why) => println!("skip  gpu: {why}"),
+        Err(why) => t.skip("gpu", why.to_string()),
     }
     for engine in &engines {
         let backend = engine.0.as_ref();
         for kernel in Kernel::ALL {
             // A level without code of its own for a kernel would only
             // repeat a weaker level's check.
-            if backend.level_name(kernel) != backend.name() {
+            if !backend.supports(kernel) || backend.level_name(kernel) != backend.name() {
                 continue;
             }
             t.record(
                 &format!("{} {}", backend.name(), kernel.name()),
-                bench::verify::verify(engine, kernel),
+                bench::verify::verify(engine, kernel).map_err(|e| e.to_string()),
             );
         }
-        chain_checks(&mut t, backend, &headers);
-        merkle_checks(&mut t, backend, &blocks);
+        if backend.supports(Kernel::Headers) {
+            chain_checks(&mut t, backend, &headers);
+        }
+        if backend.supports(Kernel::Merkle) {
+            merkle_checks(&mut t, backend, &blocks);
+        }
     }
-    if t.failed == 0 {
+    if t.json {
+        let doc = serde_json::json!({
+            "passed": t.run - t.failed,
+            "failed": t.failed,
+            "checks": t.checks,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if t.failed == 0 {
         println!("{} checks passed", t.run);
-        Ok(ExitCode::SUCCESS)
     } else {
         println!("{} of {} checks failed", t.failed, t.run);
+    }
+    if t.failed == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
         Ok(ExitCode::FAILURE)
     }
 }

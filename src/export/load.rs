@@ -93,17 +93,21 @@ pub fn parse(text: &str) -> Result<Report, ParseError> {
     }
     let report: Report =
         serde_json::from_value(value).map_err(|e| ParseError::Invalid(e.to_string()))?;
-    check_figures(&report).map_err(ParseError::Invalid)?;
+    check_figures(&report)?;
     Ok(report)
 }
 
 /// Figures the economics divide by or scale with must be in their domain; a
 /// hand-edited or damaged report is refused here rather than turned into
 /// infinite or negative money.
-fn check_figures(report: &Report) -> Result<(), String> {
+fn check_figures(report: &Report) -> Result<(), ParseError> {
     for r in &report.results {
-        let at =
-            |what: &str, v: f64| format!("{}/{}: {what} {v} is out of range", r.kernel, r.backend);
+        let at = |what: &str, v: f64| {
+            ParseError::Invalid(format!(
+                "{}/{}: {what} {v} is out of range",
+                r.kernel, r.backend
+            ))
+        };
         let rate_ok = |v: f64| v.is_finite() && v >= 0.0;
         for v in [r.rate.median, r.rate.mad, r.rate.min, r.rate.max] {
             if !rate_ok(v) {

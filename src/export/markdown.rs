@@ -10,6 +10,41 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Lines printed under the table (footnotes).
     pub notes: Vec<String>,
+    /// Fixed column widths, for rows printed one at a time that must line
+    /// up; empty: each column as wide as its content.
+    pub widths: Vec<u16>,
+}
+
+/// Where a table is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fit {
+    /// Nowhere in particular: no wrapping.
+    #[default]
+    None,
+    /// Fitted to the width of the terminal on stdout.
+    Stdout,
+    /// Fitted to the width of the terminal on stderr.
+    Stderr,
+}
+
+/// How a table is drawn on a terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    pub fit: Fit,
+    pub color: bool,
+}
+
+/// Verdict words a reader should not miss, coloured on a terminal.
+fn cell(text: &str, color: bool) -> comfy_table::Cell {
+    let c = comfy_table::Cell::new(text);
+    if !color {
+        return c;
+    }
+    match text {
+        "FAILED" | "FAIL" | "regression" => c.fg(comfy_table::Color::Red),
+        "improvement" | "ok" => c.fg(comfy_table::Color::Green),
+        _ => c,
+    }
 }
 
 impl Table {
@@ -21,6 +56,7 @@ impl Table {
             right: (0..headers.len()).map(|i| i >= left).collect(),
             rows: Vec::new(),
             notes: Vec::new(),
+            widths: Vec::new(),
         }
     }
 
@@ -29,46 +65,74 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// Padded columns, two spaces apart, under a title line.
+    /// Aligned columns under a title line, not fitted to any terminal
+    /// (files, pipes, tests).
     pub fn render_plain(&self) -> String {
-        let widths: Vec<usize> = (0..self.headers.len())
-            .map(|c| {
-                std::iter::once(&self.headers[c])
-                    .chain(self.rows.iter().map(|r| &r[c]))
-                    .map(|s| s.chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |cells: &[String]| {
-            let mut s = String::new();
-            for (c, cell) in cells.iter().enumerate() {
-                let pad = widths[c] - cell.chars().count();
-                if c > 0 {
-                    s.push_str("  ");
-                }
-                if self.right[c] {
-                    s.push_str(&" ".repeat(pad));
-                    s.push_str(cell);
-                } else {
-                    s.push_str(cell);
-                    s.push_str(&" ".repeat(pad));
-                }
-            }
-            s.trim_end().to_string() + "\n"
-        };
+        self.render_terminal(Style::default())
+    }
+
+    /// Aligned columns under a title line, drawn by comfy-table: wrapped to
+    /// the terminal's width when `style.fit` names a terminal, verdict
+    /// words coloured when `style.color` is set.
+    pub fn render_terminal(&self, style: Style) -> String {
         let mut out = format!("{}\n", self.title);
-        out.push_str(&line(&self.headers));
-        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-        out.push_str(&line(&rule));
-        for r in &self.rows {
-            out.push_str(&line(r));
-        }
+        out.push_str(&self.grid(style, true));
+        out.push('\n');
         for n in &self.notes {
             out.push_str(n);
             out.push('\n');
         }
         out
+    }
+
+    /// The rows alone (and the header when `header`), trimmed at the right.
+    pub fn grid(&self, style: Style, header: bool) -> String {
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::NOTHING);
+        t.set_style(comfy_table::TableComponent::HeaderLines, '-');
+        match style.fit {
+            Fit::None => {
+                t.force_no_tty();
+            }
+            Fit::Stdout => {
+                t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            }
+            Fit::Stderr => {
+                t.use_stderr();
+                t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            }
+        }
+        if style.color {
+            t.enforce_styling();
+            // Colour the word, not the padding after it.
+            t.style_text_only();
+        }
+        if header {
+            t.set_header(self.headers.clone());
+        }
+        for r in &self.rows {
+            t.add_row(r.iter().map(|c| cell(c, style.color)));
+        }
+        if !self.widths.is_empty() {
+            t.set_constraints(
+                self.widths.iter().map(|w| {
+                    comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(*w))
+                }),
+            );
+        }
+        let last = self.headers.len().saturating_sub(1);
+        for (i, col) in t.column_iter_mut().enumerate() {
+            // Two spaces between columns, none after the last, so the rule ends with the text.
+            col.set_padding((0, if i == last { 0 } else { 2 }));
+            if self.right.get(i).copied().unwrap_or(false) {
+                col.set_cell_alignment(comfy_table::CellAlignment::Right);
+            }
+        }
+        t.lines()
+            .map(|l| l.trim_end().to_string())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A `###` heading and a pipe table; pipes inside cells are escaped.
@@ -117,6 +181,7 @@ mod tests {
         let s = sample().render_plain();
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines[1], "Profile      Rate");
+        assert_eq!(lines[2], "-----------------");
         assert_eq!(lines[3], "esp32    250 kH/s");
         assert_eq!(lines[4], "a|b      1.2 TH/s");
     }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::report::{BenchResult, Rate, Report};
+use crate::bench::stats::rate_of;
 
 /// Changes smaller than this are called noise however tight the samples:
 /// reruns of one build on a shared machine drift by about this much (clock
@@ -51,6 +52,42 @@ pub struct Change {
     pub relative_error: f64,
     /// Whether the change stands out of the noise.
     pub verdict: Verdict,
+    /// Which rates were compared: `rate` (the timed run) or `host rate`
+    /// (an emulated profile's unthrottled host run: its timed rate is
+    /// pinned to the device's published figure, so it cannot regress).
+    pub basis: &'static str,
+}
+
+impl Change {
+    /// Significantly slower, by more than `threshold_pct` percent.
+    pub fn regressed(&self, threshold_pct: f64) -> bool {
+        self.verdict == Verdict::Significant && self.ratio < 1.0 - threshold_pct / 100.0
+    }
+
+    /// `regression`, `improvement` or `within noise`, for people.
+    pub fn label(&self) -> &'static str {
+        match (self.verdict, self.ratio < 1.0) {
+            (Verdict::WithinNoise, _) => "within noise",
+            (Verdict::Significant, true) => "regression",
+            (Verdict::Significant, false) => "improvement",
+        }
+    }
+}
+
+/// The rate a row is judged on, and its name: an emulated row's host rate
+/// (its samples when the report has them, else the median alone, whose
+/// spread is unknown), otherwise the timed rate. An uncapped host row
+/// records its timed rate as its host rate and has no host samples.
+fn basis(r: &BenchResult) -> (Rate, &'static str) {
+    match &r.emulation {
+        Some(e) if !e.host_samples.is_empty() => {
+            (rate_of(e.host_samples.clone(), &r.rate.unit), "host rate")
+        }
+        Some(e) if e.host_rate != e.achieved_rate => {
+            (rate_of(vec![e.host_rate], &r.rate.unit), "host rate")
+        }
+        _ => (r.rate.clone(), "rate"),
+    }
 }
 
 /// The comparison of two reports.
@@ -103,17 +140,23 @@ pub fn diff(a: &Report, b: &Report) -> Diff {
     for ra in &a.results {
         match b.results.iter().find(|rb| key(rb) == key(ra)) {
             Some(rb) if ra.rate.median > 0.0 => {
-                let (ratio, relative_error, verdict) = judge(&ra.rate, &rb.rate);
+                let ((rate_a, name), (rate_b, _)) = (basis(ra), basis(rb));
+                if rate_a.median <= 0.0 {
+                    only_in_a.push(key_name(ra));
+                    continue;
+                }
+                let (ratio, relative_error, verdict) = judge(&rate_a, &rate_b);
                 changes.push(Change {
                     kernel: ra.kernel.clone(),
                     backend: ra.backend.clone(),
                     threads: ra.threads,
                     unit: ra.rate.unit.clone(),
-                    a: ra.rate.median,
-                    b: rb.rate.median,
+                    a: rate_a.median,
+                    b: rate_b.median,
                     ratio,
                     relative_error,
                     verdict,
+                    basis: name,
                 });
             }
             _ => only_in_a.push(key_name(ra)),

@@ -64,6 +64,25 @@ pub struct HostInfo {
     pub micromine_version: String,
     /// Git commit micromine was built from, when known.
     pub git_commit: Option<String>,
+    /// How `simd` chose each kernel's CPU level on this host: every level's
+    /// probe rate and the choice (empty when a level was named or no probe ran).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level_probes: Vec<LevelProbe>,
+}
+
+/// One kernel's level probe, as `--backend simd` ran it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelProbe {
+    /// The kernel probed.
+    pub kernel: String,
+    /// The unit of the rates.
+    pub unit: String,
+    /// The level chosen: the fastest, or an earlier one within 3% of it.
+    pub chosen: String,
+    /// Each level with code of its own for the kernel: `[level, rate]`,
+    /// best of the trials.
+    pub rates: Vec<(String, f64)>,
 }
 
 /// One kernel on one backend.
@@ -132,6 +151,10 @@ pub struct Emulation {
     /// Caveats for this result: backend fallbacks, a host too slow to reach the target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Per-sample unthrottled host rates behind `host_rate`, so that
+    /// `compare` can judge them against their spread. Absent in older reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_samples: Vec<f64>,
 }
 
 /// Host-to-device conversion for one ISA class.

@@ -35,24 +35,47 @@ pub fn sig3(x: f64) -> String {
     }
 }
 
+/// SI prefixes from exa down to atto, largest first.
+const SI_PREFIXES: [(f64, &str); 13] = [
+    (1e18, "E"),
+    (1e15, "P"),
+    (1e12, "T"),
+    (1e9, "G"),
+    (1e6, "M"),
+    (1e3, "k"),
+    (1.0, ""),
+    (1e-3, "m"),
+    (1e-6, "µ"),
+    (1e-9, "n"),
+    (1e-12, "p"),
+    (1e-15, "f"),
+    (1e-18, "a"),
+];
+
 /// A rate or quantity with an SI prefix: `1.2 TH/s`, `250 kH/s`.
 pub fn si(x: f64, unit: &str) -> String {
-    const PREFIXES: [(f64, &str); 7] = [
-        (1e18, "E"),
-        (1e15, "P"),
-        (1e12, "T"),
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-    ];
     let a = x.abs();
-    for (scale, p) in PREFIXES {
-        if a >= scale {
+    for (scale, p) in &SI_PREFIXES[..7] {
+        if a >= *scale {
             return format!("{} {p}{unit}", sig3(x / scale));
         }
     }
     format!("{} {unit}", sig3(x))
+}
+
+/// SI prefixes both ways, so energy per hash reads `25 nJ/H`.
+pub fn si_wide(v: f64, unit: &str) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() {
+        return format!("{} {unit}", sig3(v));
+    }
+    for (scale, p) in SI_PREFIXES {
+        // A rounding margin keeps 999.9996 from printing as `1000 k`.
+        if a >= scale * 0.9995 {
+            return format!("{} {p}{unit}", sig3(v / scale));
+        }
+    }
+    format!("{} {unit}", sig3(v))
 }
 
 /// A duration in seconds as `42 s`, `3.5 h`, `101 years`, `1.01e11 years`.

@@ -680,11 +680,7 @@ mod tests {
     use crate::kernel::Reference;
     use crate::kernel::header::Header;
 
-    const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-
-    fn genesis() -> [u8; 80] {
-        hex::decode(GENESIS).unwrap().try_into().unwrap()
-    }
+    use crate::kernel::fixtures::{GENESIS_HEX as GENESIS, genesis};
 
     fn scalar() -> Reference {
         Reference

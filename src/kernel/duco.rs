@@ -10,6 +10,8 @@
 
 use std::ops::Range;
 
+use wide::u32x4;
+
 use crate::kernel::sha1::{self, Sha1Prefix};
 
 /// Length of the ASCII prefix (the previous hash as hex).
@@ -373,6 +375,59 @@ fn group_lanes<const L: usize, const G: usize>(
     }
 }
 
+/// Message words 10..15 of `count` consecutive candidates (at most `L`),
+/// one per lane, counting `tail` up as it goes: on return it holds the last
+/// candidate filled. Spare lanes repeat that last candidate.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+fn tail_lanes<const L: usize>(tail: &mut [u8; 24], digits: usize, count: usize) -> [[u32; L]; 6] {
+    let mut w = [[0u32; L]; 6];
+    for l in 0..L {
+        for i in 0..6 {
+            w[i][l] = tail_word(tail, i);
+        }
+        if l + 1 < count {
+            step(tail, digits);
+        }
+    }
+    w
+}
+
+/// The one-block search of `L` candidates at a time, with the SHA-1 work
+/// left to `a75_mask`: given the state after round 9 (splatted per job,
+/// so passed once), the prefix words and words 10..15 per lane, it returns
+/// a bit per lane whose `a` after round 75 equals [`Prepared::a75`]. Each
+/// such lane is confirmed with [`Prepared::check`] before it is reported.
+/// Wider CPU levels plug their own SHA-1 in here and share the digit
+/// odometer, the digit-count segments and the two-block path.
+#[inline(always)]
+pub fn search_lanes_with<const L: usize>(
+    p: &Prepared,
+    range: Range<u64>,
+    mut a75_mask: impl FnMut(&Prepared, &[[u32; L]; 6]) -> u64,
+) -> Result<DucoOutcome, DucoError> {
+    search_segments(p, range, |p, start, end, digits, hits| {
+        let mut tail = first_tail(start, digits);
+        let mut n = start;
+        while n < end {
+            let count = ((end - n) as usize).min(L);
+            let words = tail_lanes::<L>(&mut tail, digits, count);
+            let mut pass = a75_mask(p, &words) & (u64::MAX >> (64 - count));
+            while pass != 0 {
+                let cand = n + pass.trailing_zeros() as u64;
+                if p.check(cand) {
+                    hits.push(cand);
+                }
+                pass &= pass - 1;
+            }
+            n += count as u64;
+            if n < end {
+                step(&mut tail, digits);
+            }
+        }
+    })
+}
+
 /// [`search_one_block`] on `L` consecutive candidates at a time; a shorter
 /// last group repeats its final candidate in the spare lanes.
 #[allow(clippy::needless_range_loop)]
@@ -392,14 +447,7 @@ fn search_one_block_lanes<const L: usize>(
         for (t, word) in p.prefix_words.iter().enumerate() {
             w[t] = [*word; L];
         }
-        for l in 0..L {
-            for i in 0..6 {
-                w[10 + i][l] = tail_word(&tail, i);
-            }
-            if l + 1 < count {
-                step(&mut tail, digits);
-            }
-        }
+        w[10..].copy_from_slice(&tail_lanes::<L>(&mut tail, digits, count));
         let mut s: [[u32; L]; 5] = std::array::from_fn(|i| [p.state10[i]; L]);
         // Rounds 0..9 read only the prefix and are in `state10`; 76..79 are
         // needed only for lanes that pass the a75 test.
@@ -409,6 +457,84 @@ fn search_one_block_lanes<const L: usize>(
         group_lanes::<L, 3>(&mut s, &mut w, 60, 76);
         for l in 0..count {
             if s[0][l] == p.a75 && p.check(n + l as u64) {
+                hits.push(n + l as u64);
+            }
+        }
+        n += count as u64;
+        if n < end {
+            step(&mut tail, digits);
+        }
+    }
+}
+
+/// Every n in `range` that solves the prepared job, four candidates in one
+/// 128-bit vector (SSE2 on x86-64, NEON on aarch64): the width of the
+/// `lanes` level and of a NEON device. Bare `[u32; 4]` lanes (see
+/// [`search_lanes`]) stay scalar at this width, so this one is explicit.
+pub fn search_x4(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, DucoError> {
+    search_segments(p, range, search_one_block_x4)
+}
+
+#[inline(always)]
+fn rotl_x4(x: u32x4, r: u32) -> u32x4 {
+    (x << r) | (x >> (32 - r))
+}
+
+/// Rounds `from..to` of group `G` on four states in vectors.
+#[inline(always)]
+fn rounds_x4<const G: usize>(s: &mut [u32x4; 5], w: &mut [u32x4; 16], from: usize, to: usize) {
+    let k = u32x4::splat(sha1::K[G]);
+    for t in from..to {
+        let wt = if t < 16 {
+            w[t]
+        } else {
+            let v = rotl_x4(
+                w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ w[t & 15],
+                1,
+            );
+            w[t & 15] = v;
+            v
+        };
+        let [a, b, c, d, e] = *s;
+        let f = match G {
+            0 => (b & c) | (!b & d),
+            2 => (b & c) | (b & d) | (c & d),
+            _ => b ^ c ^ d,
+        };
+        *s = [rotl_x4(a, 5) + f + e + k + wt, a, rotl_x4(b, 30), c, d];
+    }
+}
+
+/// [`search_one_block_lanes`] for four candidates in vectors.
+fn search_one_block_x4(p: &Prepared, start: u64, end: u64, digits: usize, hits: &mut Vec<u64>) {
+    let mut tail = first_tail(start, digits);
+    let mut n = start;
+    while n < end {
+        let count = ((end - n) as usize).min(4);
+        let mut words = [[0u32; 4]; 6];
+        for l in 0..4 {
+            for (i, word) in words.iter_mut().enumerate() {
+                word[l] = tail_word(&tail, i);
+            }
+            if l + 1 < count {
+                step(&mut tail, digits);
+            }
+        }
+        let mut w: [u32x4; 16] = std::array::from_fn(|t| {
+            if t < 10 {
+                u32x4::splat(p.prefix_words[t])
+            } else {
+                u32x4::new(words[t - 10])
+            }
+        });
+        let mut s: [u32x4; 5] = std::array::from_fn(|i| u32x4::splat(p.state10[i]));
+        rounds_x4::<0>(&mut s, &mut w, 10, 20);
+        rounds_x4::<1>(&mut s, &mut w, 20, 40);
+        rounds_x4::<2>(&mut s, &mut w, 40, 60);
+        rounds_x4::<3>(&mut s, &mut w, 60, 76);
+        let a75 = s[0].to_array();
+        for (l, a) in a75.iter().enumerate().take(count) {
+            if *a == p.a75 && p.check(n + l as u64) {
                 hits.push(n + l as u64);
             }
         }

@@ -279,7 +279,7 @@ pub fn next_retarget_bits(
 mod tests {
     use super::*;
 
-    const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+    use crate::kernel::fixtures::GENESIS_HEX as GENESIS;
 
     #[test]
     fn genesis_round_trips_and_hashes() {

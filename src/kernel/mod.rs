@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod duco;
+pub mod fixtures;
 pub mod header;
 pub mod merkle;
 pub mod scrypt;
@@ -96,6 +97,11 @@ pub enum Kernel {
     DucoS1,
     /// Litecoin/Dogecoin scrypt (N=1024, r=1, p=1; 128 KiB per lane).
     Scrypt,
+    /// secp256k1 signature verification (ECDSA under Bitcoin's rules and
+    /// BIP340 Schnorr): the compute core of transaction validation.
+    #[value(name = "sigverify")]
+    #[serde(rename = "sigverify")]
+    SigVerify,
 }
 
 /// What the harness needs to know about a kernel, in one place.
@@ -118,12 +124,13 @@ pub struct Descriptor {
 
 impl Kernel {
     /// Every kernel, in the order `run --kernel all` times them.
-    pub const ALL: [Kernel; 5] = [
+    pub const ALL: [Kernel; 6] = [
         Kernel::Sha256d,
         Kernel::Headers,
         Kernel::Merkle,
         Kernel::DucoS1,
         Kernel::Scrypt,
+        Kernel::SigVerify,
     ];
 
     pub const fn descriptor(self) -> &'static Descriptor {
@@ -167,6 +174,14 @@ impl Kernel {
                 max_chunk: 16,
                 lane_bytes: scrypt::LITECOIN_LANE_BYTES,
                 verified_by: "the Litecoin genesis nonce and an easy-target hit list against the reference",
+            },
+            Kernel::SigVerify => &Descriptor {
+                name: "sigverify",
+                work: "signatures",
+                unit: "sigs/s",
+                max_chunk: 64,
+                lane_bytes: 0,
+                verified_by: "every P2PKH signature of mainnet block 169,482 valid, each with one bit flipped invalid, and the BIP340 vectors",
             },
         }
     }

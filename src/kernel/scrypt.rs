@@ -395,6 +395,12 @@ impl<const L: usize> LaneScratch<L> {
         }
     }
 
+    /// The interleaved ROMix table, N rows of `L` lanes: for ROMix code
+    /// outside this module (the wider CPU levels).
+    pub fn rows(&mut self) -> &mut [LaneBlocks<L>] {
+        &mut self.v
+    }
+
     /// Bytes of scratchpad this holds (`L` × 128 KiB).
     pub const fn bytes() -> u64 {
         L as u64 * LITECOIN_LANE_BYTES

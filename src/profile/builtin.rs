@@ -11,8 +11,24 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../device-profiles/esp32.toml"),
     ),
     (
+        "esp32-s3.toml",
+        include_str!("../../device-profiles/esp32-s3.toml"),
+    ),
+    (
+        "esp32-s2.toml",
+        include_str!("../../device-profiles/esp32-s2.toml"),
+    ),
+    (
         "esp32-c3.toml",
         include_str!("../../device-profiles/esp32-c3.toml"),
+    ),
+    (
+        "esp8266.toml",
+        include_str!("../../device-profiles/esp8266.toml"),
+    ),
+    (
+        "rp2040.toml",
+        include_str!("../../device-profiles/rp2040.toml"),
     ),
     (
         "cortex-m4.toml",
@@ -23,6 +39,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../device-profiles/ereader-a9.toml"),
     ),
     (
+        "rpi-zero2w.toml",
+        include_str!("../../device-profiles/rpi-zero2w.toml"),
+    ),
+    (
         "quad-a53.toml",
         include_str!("../../device-profiles/quad-a53.toml"),
     ),
@@ -30,11 +50,20 @@ pub const FILES: &[(&str, &str)] = &[
         "tvbox-a72.toml",
         include_str!("../../device-profiles/tvbox-a72.toml"),
     ),
+    ("rpi4.toml", include_str!("../../device-profiles/rpi4.toml")),
     (
         "phone-midrange.toml",
         include_str!("../../device-profiles/phone-midrange.toml"),
     ),
     ("host.toml", include_str!("../../device-profiles/host.toml")),
+    (
+        "bitaxe-ultra.toml",
+        include_str!("../../device-profiles/bitaxe-ultra.toml"),
+    ),
+    (
+        "bitaxe-supra.toml",
+        include_str!("../../device-profiles/bitaxe-supra.toml"),
+    ),
     (
         "bitaxe-gamma.toml",
         include_str!("../../device-profiles/bitaxe-gamma.toml"),

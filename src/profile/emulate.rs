@@ -7,15 +7,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::backend::coins;
 use crate::backend::cpu::Platform;
 use crate::bench::Engine;
-use crate::bench::sample::{Cut, run_workers, sampled, single_thread_rate, stopped};
+use crate::bench::sample::{Cut, sampled, single_thread_rate, stopped, warm_up};
 use crate::bench::stats::rate_of;
+use crate::bench::throttle::Throttle;
 use crate::bench::verify::verify;
 use crate::export::report::{BenchResult, Calibration, Emulation};
-use crate::governor::Throttle;
-use crate::governor::rapl::Rapl;
 use crate::kernel::Kernel;
 
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
+use super::rapl::{Rapl, RaplError};
 use super::{Operating, PowerError, PowerModel, Profile, ProfileKind};
 
 /// What a profile run was asked to do.
@@ -26,6 +26,10 @@ pub struct EmulateOptions {
     pub threads: Option<usize>,
     /// Timed seconds of the throttled run per kernel.
     pub duration: Duration,
+    /// Timed samples the duration is split into; `None`: one per second, 3 to 5.
+    pub runs: Option<u32>,
+    /// Unthrottled run before timing, for caches, clocks and thread start-up.
+    pub warmup: Duration,
     /// Overrides the profile's cap.
     pub power_cap_w: Option<f64>,
     /// Runs at this fraction of full speed instead of a cap.
@@ -82,13 +86,43 @@ pub fn platform_for(isa: super::IsaClass) -> (Platform, Option<String>) {
     )
 }
 
+/// Why a kernel cannot run on a device at all.
+#[derive(Debug, thiserror::Error)]
+enum NoWorkers {
+    #[error("{0} KiB of RAM overflow a byte count")]
+    RamOverflow(u64),
+    #[error(transparent)]
+    NoLane(#[from] coins::NoLane),
+}
+
+/// The host level that runs `kernel` for an ISA class: the first of the
+/// class's own levels (never a wider one from [`Platform::ALL`]) that this
+/// CPU has and that has code for the kernel. A `sha-ext` device's coin
+/// kernels thus run 4-lane like its NEON, not on the host's AVX2.
+pub fn platform_for_kernel(isa: super::IsaClass, kernel: Kernel) -> Platform {
+    isa.host_levels()
+        .iter()
+        .filter_map(|name| Platform::from_name(name).and_then(Platform::force))
+        .find(|p| p.supports(kernel).is_ok())
+        .unwrap_or(Platform::Portable)
+}
+
+/// The engines that time `kernel`: an emulated profile's class level for
+/// that kernel, or the plan's engines for the host.
+fn kernel_engines(profile: &Profile, plan: &Plan, kernel: Kernel) -> Vec<Engine> {
+    match &profile.kind {
+        ProfileKind::Emulated(e) => vec![Engine::cpu(platform_for_kernel(e.cpu.isa, kernel))],
+        _ => plan.engines.clone(),
+    }
+}
+
 /// Workers for `kernel`: scrypt's scratchpads must fit the device's memory
 /// (all of its RAM is assumed free for them, an upper bound).
 fn kernel_threads(
     profile: &Profile,
     threads: usize,
     kernel: Kernel,
-) -> Result<(usize, Option<String>), String> {
+) -> Result<(usize, Option<String>), NoWorkers> {
     let ProfileKind::Emulated(e) = &profile.kind else {
         return Ok((threads, None));
     };
@@ -96,9 +130,8 @@ fn kernel_threads(
     let ram_bytes = e
         .ram_kib
         .checked_mul(1024)
-        .ok_or_else(|| format!("{} KiB of RAM overflow a byte count", e.ram_kib))?;
-    let plan =
-        coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes).map_err(|err| err.to_string())?;
+        .ok_or(NoWorkers::RamOverflow(e.ram_kib))?;
+    let plan = coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes)?;
     let note = plan.limited_by_memory.then(|| {
         format!(
             "{} KiB of RAM hold {} {} scratchpad(s) of {} KiB, fewer than the device's {} core(s): lanes limited to {}",
@@ -158,7 +191,9 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
         }
         ProfileKind::Host(h) => (
             if opts.host_engines.is_empty() {
-                vec![Engine::cpu(Platform::detect())]
+                vec![Engine(std::sync::Arc::new(
+                    crate::backend::probe::MeasuredCpu::new(),
+                ))]
             } else {
                 opts.host_engines.clone()
             },
@@ -205,7 +240,73 @@ fn plan(profile: &Profile, opts: &EmulateOptions) -> Result<Plan, EmulateError> 
 /// Checks the cap/duty against every profile before anything runs, so
 /// that nonsense fails fast with exit code 2.
 pub fn check(profiles: &[Profile], opts: &EmulateOptions) -> Result<(), EmulateError> {
-    profiles.iter().try_for_each(|p| plan(p, opts).map(|_| ()))
+    profiles.iter().try_for_each(|p| {
+        let plan = plan(p, opts)?;
+        let runs_any = opts
+            .kernels
+            .iter()
+            .any(|&k| plan.engines.iter().any(|e| e.0.supports(k)));
+        if runs_any || opts.kernels.is_empty() {
+            Ok(())
+        } else {
+            let names: Vec<&str> = opts.kernels.iter().map(|k| k.name()).collect();
+            Err(EmulateError::Other {
+                profile: p.name.clone(),
+                message: format!(
+                    "no chosen backend runs kernel {} (a signature library runs only sigverify)",
+                    names.join(", ")
+                ),
+            })
+        }
+    })
+}
+
+/// The default warm-up before each kernel's timing.
+pub const DEFAULT_WARMUP: Duration = Duration::from_millis(200);
+
+/// Timed samples for a run of `duration`: `runs` when given, else one per
+/// second, 3 to 5. Samples of a second or more keep the one unrepaid delay
+/// at the end of each (the last wake-up) small against the sample.
+pub fn sample_count(duration: Duration, runs: Option<u32>) -> u32 {
+    runs.unwrap_or_else(|| (duration.as_secs_f64() as u32).clamp(3, 5))
+        .max(1)
+}
+
+/// One kernel on one engine: its row, or the stop that cut it short (a
+/// kernel cut short has no row; the finished ones are kept).
+enum Step {
+    Row(Box<BenchResult>),
+    Stopped,
+}
+
+/// What ends a timed step early: a stop or a backend failure (the row
+/// records it and the run goes on), or an error that ends the profile.
+enum StepError {
+    Cut(Cut),
+    Fatal(EmulateError),
+}
+
+impl From<Cut> for StepError {
+    fn from(c: Cut) -> Self {
+        StepError::Cut(c)
+    }
+}
+
+impl From<EmulateError> for StepError {
+    fn from(e: EmulateError) -> Self {
+        StepError::Fatal(e)
+    }
+}
+
+/// What every step of one profile's run shares.
+struct ProfileContext<'a> {
+    profile: &'a Profile,
+    opts: &'a EmulateOptions,
+    plan: Plan,
+    host_clock_hz: Option<f64>,
+    rapl: Result<Rapl, RaplError>,
+    /// Set by the first kernel an emulated profile times: the sha256d anchor.
+    device_cal: Option<DeviceCalibration>,
 }
 
 /// Runs every requested kernel of `profile`. `host_clock_hz` is measured
@@ -215,269 +316,344 @@ pub fn run_profile(
     profile: &Profile,
     opts: &EmulateOptions,
     host_clock_hz: Option<f64>,
+    progress: impl FnMut(&str),
+) -> Result<ProfileRun, EmulateError> {
+    run_profile_observed(profile, opts, host_clock_hz, progress, |_| {})
+}
+
+/// [`run_profile`], also handing each result to `on_result` as soon as it
+/// is final, so a caller can print rows while later kernels still run.
+pub fn run_profile_observed(
+    profile: &Profile,
+    opts: &EmulateOptions,
+    host_clock_hz: Option<f64>,
     mut progress: impl FnMut(&str),
+    mut on_result: impl FnMut(&BenchResult),
 ) -> Result<ProfileRun, EmulateError> {
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let plan = plan(profile, opts)?;
-    let cal_err = |source| EmulateError::Calibration {
-        profile: profile.name.clone(),
-        source,
+    let mut cx = ProfileContext {
+        plan: plan(profile, opts)?,
+        profile,
+        opts,
+        host_clock_hz,
+        rapl: Rapl::open(),
+        device_cal: None,
     };
-    let rapl = Rapl::open();
     let mut results = Vec::new();
-    let mut device_cal: Option<DeviceCalibration> = None;
     'kernels: for &kernel in &opts.kernels {
         if stopped() {
             break;
         }
-        // A level without code of its own for a kernel runs a weaker level's
-        // code (see `Platform::for_kernel`): time each code once.
-        let mut timed_levels: Vec<String> = Vec::new();
-        for engine in &plan.engines {
-            // The GPU parallelises internally; CPU levels get one worker per thread.
-            let threads = if engine.0.wants_threads() {
-                plan.threads
-            } else {
-                1
-            };
-            let level = engine.level_name(kernel);
-            if timed_levels.contains(&level) {
-                continue;
-            }
-            timed_levels.push(level);
-            let (threads, lane_note) = match kernel_threads(profile, threads, kernel) {
-                Ok(t) => t,
-                Err(why) => {
-                    progress(&format!(
-                        "{}: {} not run: {why}",
-                        profile.name,
-                        kernel.name()
-                    ));
-                    results.push(BenchResult {
-                        kernel: kernel.name().to_string(),
-                        backend: engine.level_name(kernel),
-                        threads: 0,
-                        duration_s: 0.0,
-                        work: 0,
-                        rate: rate_of(Vec::new(), kernel.unit()),
-                        verified: false,
-                        verification: format!("not run: {why}"),
-                        emulation: None,
-                    });
-                    continue;
-                }
-            };
+        let engines = distinct_codes(&kernel_engines(profile, &cx.plan, kernel), kernel);
+        if engines.is_empty() {
             progress(&format!(
-                "{}: {} on `{}` x{} thread(s)",
-                profile.name,
-                kernel.name(),
-                engine.level_name(kernel),
-                threads
+                "{}: {kernel} skipped: no chosen backend runs it",
+                profile.name
             ));
-            let mut result = BenchResult {
-                kernel: kernel.name().to_string(),
-                backend: engine.level_name(kernel),
-                threads,
-                duration_s: 0.0,
-                work: 0,
-                rate: rate_of(Vec::new(), kernel.unit()),
-                verified: false,
-                verification: String::new(),
-                emulation: None,
-            };
-            match verify(engine, kernel) {
-                Ok(v) => {
-                    result.verified = true;
-                    result.verification = v;
+        }
+        for engine in engines {
+            match cx.run_one(kernel, &engine, &mut progress)? {
+                Step::Row(r) => {
+                    on_result(&r);
+                    results.push(*r);
                 }
-                Err(e) => {
-                    result.verification = format!("FAILED: {e}");
-                    results.push(result);
-                    continue;
-                }
+                Step::Stopped => break 'kernels,
             }
-            // A backend error while timing leaves a failed row (its rate would
-            // not be honest) and the run goes on with the next one.
-            macro_rules! or_fail {
-                ($timed:expr) => {
-                    match $timed {
-                        Ok(v) => v,
-                        // Cut short in any phase: this kernel did not finish, so
-                        // it has no row; the finished ones are kept.
-                        Err(Cut::Stopped) => break 'kernels,
-                        Err(Cut::Failed(why)) => {
-                            progress(&format!(
-                                "{}: {} on `{}` failed while timing: {why}",
-                                profile.name, result.kernel, result.backend
-                            ));
-                            result.verified = false;
-                            result.verification = format!(
-                                "FAILED while timing: {why} (checked before: {})",
-                                result.verification
-                            );
-                            results.push(result);
-                            continue;
-                        }
-                    }
-                };
+        }
+    }
+    Ok(ProfileRun {
+        interrupted: stopped(),
+        results,
+        parameters: run_parameters(profile, &cx.plan),
+        started_unix,
+    })
+}
+
+/// The engines to time `kernel` on, each piece of code once, leaving out
+/// backends that do not run it at all (a signature library): a level
+/// without code of its own for a kernel runs a weaker level's (see
+/// `Platform::for_kernel`).
+fn distinct_codes(engines: &[Engine], kernel: Kernel) -> Vec<Engine> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for e in engines.iter().filter(|e| e.0.supports(kernel)) {
+        let level = e.level_name(kernel);
+        if !seen.contains(&level) {
+            seen.push(level);
+            out.push(e.clone());
+        }
+    }
+    out
+}
+
+/// A row before anything is measured: no rate, not verified.
+fn empty_row(kernel: Kernel, engine: &Engine, threads: usize) -> BenchResult {
+    BenchResult {
+        kernel: kernel.name().to_string(),
+        backend: engine.level_name(kernel),
+        threads,
+        duration_s: 0.0,
+        work: 0,
+        rate: rate_of(Vec::new(), kernel.unit()),
+        verified: false,
+        verification: String::new(),
+        emulation: None,
+    }
+}
+
+impl ProfileContext<'_> {
+    /// Plans, verifies, then times one kernel on one engine.
+    fn run_one(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        progress: &mut impl FnMut(&str),
+    ) -> Result<Step, EmulateError> {
+        let name = &self.profile.name;
+        // The GPU parallelises internally; CPU levels get one worker per thread.
+        let threads = if engine.0.wants_threads() {
+            self.plan.threads
+        } else {
+            1
+        };
+        let mut row = empty_row(kernel, engine, 0);
+        let (threads, lane_note) = match kernel_threads(self.profile, threads, kernel) {
+            Ok(t) => t,
+            Err(why) => {
+                progress(&format!("{name}: {kernel} not run: {why}"));
+                row.verification = format!("not run: {why}");
+                return Ok(Step::Row(Box::new(row)));
             }
-            // Warm-up: caches, clocks and thread start-up settle before timing.
-            or_fail!(run_workers(
-                engine,
-                kernel,
-                threads,
-                Throttle::unlimited(),
-                Duration::from_millis(200),
-            ));
-            let per_thread = or_fail!(single_thread_rate(engine, kernel));
-            let mut notes = plan.notes.clone();
-            notes.extend(lane_note);
-            let (calibration, device_full_rate, host_rate) = match &profile.kind {
-                ProfileKind::Emulated(e) => {
-                    if device_cal.is_none() {
-                        let anchor = if kernel == Kernel::Sha256d {
-                            per_thread
-                        } else {
-                            or_fail!(single_thread_rate(engine, Kernel::Sha256d))
-                        };
-                        device_cal = Some(
-                            DeviceCalibration::new(e, host_clock_hz, anchor, &engine.name())
-                                .map_err(cal_err)?,
-                        );
-                    }
-                    let cal = device_cal.as_ref().expect("set above");
-                    let (c, full) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
-                    let host_window = opts.duration.min(Duration::from_secs(1));
-                    let (host_rates, _) = or_fail!(sampled(
-                        engine,
-                        kernel,
-                        threads,
-                        Throttle::unlimited(),
-                        host_window,
-                        3,
-                    ));
-                    (c, full, rate_of(host_rates, kernel.unit()).median)
-                }
-                _ => {
-                    let cycles = host_clock_hz
-                        .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
-                        .transpose()
-                        .map_err(cal_err)?;
-                    let c = Calibration {
-                        host_clock_hz,
-                        host_cycles_per_unit: cycles,
-                        device_clock_hz: host_clock_hz,
-                        isa_cost_factor: Some(1.0),
-                        factor_source: "host: measured directly, no conversion".to_string(),
-                    };
-                    // The host's full rate is measured in the timed run below when
-                    // unthrottled; a capped host needs it first to set the target.
-                    let full = if plan.operating.duty < 1.0 {
-                        let (r, _) = or_fail!(sampled(
-                            engine,
-                            kernel,
-                            threads,
-                            Throttle::unlimited(),
-                            opts.duration.min(Duration::from_secs(1)),
-                            3,
-                        ));
-                        rate_of(r, kernel.unit()).median
-                    } else {
-                        f64::INFINITY
-                    };
-                    (c, full, full)
-                }
-            };
-            let target = device_full_rate * plan.operating.duty;
-            let throttle = if target.is_finite() {
-                Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
-                    profile: profile.name.clone(),
-                    message: e.to_string(),
-                })?
-            } else {
-                Throttle::unlimited()
-            };
-            let before = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            // Samples of a second or more keep the one unrepaid delay at the
-            // end of each (the last wake-up) small against the sample.
-            let samples = (opts.duration.as_secs_f64() as u32).clamp(3, 5);
-            let (rates, stats) = or_fail!(sampled(
-                engine,
-                kernel,
-                threads,
-                throttle,
-                opts.duration,
-                samples
-            ));
-            let after = rapl.as_ref().ok().and_then(|r| r.read().ok());
-            or_fail!(if stats.work == 0 {
-                Err(Cut::Failed(format!(
-                    "no work finished in {:?}",
-                    opts.duration
-                )))
-            } else {
-                Ok(())
-            });
-            let achieved = if stats.elapsed.is_zero() {
-                0.0
-            } else {
-                stats.work as f64 / stats.elapsed.as_secs_f64()
-            };
-            let (device_full_rate, target, host_rate) = if target.is_finite() {
-                (device_full_rate, target, host_rate)
-            } else {
-                (achieved, achieved, achieved)
-            };
-            if achieved < 0.97 * target {
-                notes.push(format!(
-                "the host reached {:.1}% of the target: it is too slow to emulate this device at this duty",
-                100.0 * achieved / target
-            ));
+        };
+        row.threads = threads;
+        progress(&format!(
+            "{name}: {kernel} on `{}` x{threads} thread(s)",
+            row.backend
+        ));
+        match verify(engine, kernel) {
+            Ok(v) => {
+                row.verified = true;
+                row.verification = v;
             }
-            let secs = stats.elapsed.as_secs_f64();
-            let energy_j = plan.operating.power_w * secs;
-            let work_per_joule = if energy_j > 0.0 {
-                stats.work as f64 / energy_j
-            } else {
-                0.0
-            };
-            let (host_energy_j, host_energy_note) = match (&rapl, before, after) {
-                (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
-                (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
-                (Err(why), _, _) => (None, why.clone()),
-            };
-            result.duration_s = secs;
-            result.work = stats.work;
-            result.rate = rate_of(rates, kernel.unit());
-            result.emulation = Some(Emulation {
-                host_rate,
-                device_full_rate,
-                target_rate: target,
-                achieved_rate: achieved,
-                calibration,
-                power_model: plan.operating.model.to_string(),
-                duty: plan.operating.duty,
-                power_cap_w: plan.operating.cap_w,
-                power_w: plan.operating.power_w,
-                energy_j,
-                work_per_joule,
-                joules_per_tera: if work_per_joule > 0.0 {
-                    1e12 / work_per_joule
-                } else {
-                    0.0
-                },
-                availability: plan.availability,
-                host_energy_j,
-                host_energy_note,
-                marginal_power_w: Some(plan.operating.marginal_power_w),
-                notes,
-            });
-            results.push(result);
+            Err(e) => {
+                row.verification = format!("FAILED: {e}");
+                return Ok(Step::Row(Box::new(row)));
+            }
+        }
+        match self.timed(kernel, engine, lane_note, &mut row) {
+            Ok(()) => Ok(Step::Row(Box::new(row))),
+            Err(StepError::Cut(Cut::Stopped)) => Ok(Step::Stopped),
+            // A backend error while timing leaves a failed row (its rate
+            // would not be honest) and the run goes on with the next one.
+            Err(StepError::Cut(Cut::Failed(why))) => {
+                progress(&format!(
+                    "{name}: {kernel} on `{}` failed while timing: {why}",
+                    row.backend
+                ));
+                row.verified = false;
+                row.verification = format!(
+                    "FAILED while timing: {why} (checked before: {})",
+                    row.verification
+                );
+                Ok(Step::Row(Box::new(row)))
+            }
+            Err(StepError::Fatal(e)) => Err(e),
         }
     }
 
+    /// Warm-up, calibration, then the throttled samples, into `row`.
+    fn timed(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        lane_note: Option<String>,
+        row: &mut BenchResult,
+    ) -> Result<(), StepError> {
+        let threads = row.threads;
+        warm_up(engine, kernel, threads, self.opts.warmup)?;
+        let per_thread = single_thread_rate(engine, kernel)?;
+        let mut notes = self.plan.notes.clone();
+        notes.extend(lane_note);
+        let (calibration, full, host_samples) =
+            self.calibrate(kernel, engine, threads, per_thread, &mut notes)?;
+        let host_rate = rate_of(host_samples.clone(), kernel.unit()).median;
+        let target = full * self.plan.operating.duty;
+        let throttle = if target.is_finite() {
+            Throttle::at_rate(target / threads as f64).map_err(|e| EmulateError::Other {
+                profile: self.profile.name.clone(),
+                message: e.to_string(),
+            })?
+        } else {
+            Throttle::unlimited()
+        };
+        let duration = self.opts.duration;
+        let before = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
+        let samples = sample_count(duration, self.opts.runs);
+        let (rates, stats) = sampled(engine, kernel, threads, throttle, duration, samples)?;
+        let after = self.rapl.as_ref().ok().and_then(|r| r.read().ok());
+        if stats.work == 0 {
+            return Err(Cut::Failed(format!("no work finished in {duration:?}")).into());
+        }
+        row.duration_s = stats.elapsed.as_secs_f64();
+        row.work = stats.work;
+        row.rate = rate_of(rates, kernel.unit());
+        let achieved = if stats.elapsed.is_zero() {
+            0.0
+        } else {
+            stats.work as f64 / stats.elapsed.as_secs_f64()
+        };
+        let (full, target, host_rate) = if target.is_finite() {
+            (full, target, host_rate)
+        } else {
+            (achieved, achieved, achieved)
+        };
+        if achieved < 0.97 * target {
+            notes.push(format!(
+                "the host reached {:.1}% of the target: it is too slow to emulate this device at this duty",
+                100.0 * achieved / target
+            ));
+        }
+        let (host_energy_j, host_energy_note) = match (&self.rapl, before, after) {
+            (Ok(r), Some(b), Some(a)) => (Some(r.joules(&b, &a)), r.describe()),
+            (Ok(_), _, _) => (None, "absent: RAPL counter read failed".to_string()),
+            (Err(why), _, _) => (None, why.to_string()),
+        };
+        let op = &self.plan.operating;
+        let energy_j = op.power_w * row.duration_s;
+        let work_per_joule = if energy_j > 0.0 {
+            stats.work as f64 / energy_j
+        } else {
+            0.0
+        };
+        row.emulation = Some(Emulation {
+            host_rate,
+            device_full_rate: full,
+            target_rate: target,
+            achieved_rate: achieved,
+            calibration,
+            power_model: op.model.to_string(),
+            duty: op.duty,
+            power_cap_w: op.cap_w,
+            power_w: op.power_w,
+            energy_j,
+            work_per_joule,
+            joules_per_tera: if work_per_joule > 0.0 {
+                1e12 / work_per_joule
+            } else {
+                0.0
+            },
+            availability: self.plan.availability,
+            host_energy_j,
+            host_energy_note,
+            marginal_power_w: Some(op.marginal_power_w),
+            notes,
+            host_samples,
+        });
+        Ok(())
+    }
+
+    /// The calibration, the device's full rate and the host's unthrottled
+    /// samples (none for an unthrottled host). An emulated device converts the host's per-thread rate through
+    /// its sha256d anchor; the host is measured directly (infinite full
+    /// rate: the timed run itself measures it when unthrottled).
+    fn calibrate(
+        &mut self,
+        kernel: Kernel,
+        engine: &Engine,
+        threads: usize,
+        per_thread: f64,
+        notes: &mut Vec<String>,
+    ) -> Result<(Calibration, f64, Vec<f64>), StepError> {
+        let cal_err = |source| EmulateError::Calibration {
+            profile: self.profile.name.clone(),
+            source,
+        };
+        let window = self.opts.duration.min(Duration::from_secs(1));
+        let host_samples = |engine: &Engine| -> Result<Vec<f64>, Cut> {
+            let (r, _) = sampled(engine, kernel, threads, Throttle::unlimited(), window, 3)?;
+            Ok(r)
+        };
+        match &self.profile.kind {
+            ProfileKind::Emulated(e) => {
+                if self.device_cal.is_none() {
+                    // The anchor is always sha256d on the class's own
+                    // sha256d level, whichever kernel comes first.
+                    let anchor_engine =
+                        Engine::cpu(platform_for_kernel(e.cpu.isa, Kernel::Sha256d));
+                    let anchor = if kernel == Kernel::Sha256d {
+                        per_thread
+                    } else {
+                        single_thread_rate(&anchor_engine, Kernel::Sha256d)?
+                    };
+                    let cal = DeviceCalibration::new(
+                        e,
+                        self.host_clock_hz,
+                        anchor,
+                        &anchor_engine.name(),
+                    )
+                    .map_err(cal_err)?;
+                    self.device_cal = Some(cal);
+                }
+                let cal = self.device_cal.as_ref().expect("set above");
+                let (mut c, software) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                let full = match &e.accelerator {
+                    Some(a) => {
+                        let (hz, cores) = (e.cpu.big.clock_hz, e.cpu.cores());
+                        let chosen = a.choose(kernel, software, hz, cores);
+                        if chosen != software {
+                            notes.push(format!(
+                                "device rate from the {} ({} mode): {:.0}/s against {:.0}/s on the cores; calibrated on {}",
+                                a.model,
+                                a.mode.name(),
+                                chosen,
+                                software,
+                                a.calibration_source
+                            ));
+                        }
+                        chosen
+                    }
+                    None => software,
+                };
+                if kernel == Kernel::SigVerify {
+                    // Wide multiplies, not SHA rounds: the ratio to sha256d
+                    // on this host is the only bridge until a class has a
+                    // published signature figure of its own.
+                    c.factor_source.push_str(
+                        "; sigverify extrapolated from this sha256d calibration (no published signature-verification figure for this class)",
+                    );
+                }
+                Ok((c, full, host_samples(engine)?))
+            }
+            _ => {
+                let hz = self.host_clock_hz;
+                let cycles = hz
+                    .map(|hz| calibrate::host_cycles_per_unit(hz, per_thread))
+                    .transpose()
+                    .map_err(cal_err)?;
+                let c = Calibration {
+                    host_clock_hz: hz,
+                    host_cycles_per_unit: cycles,
+                    device_clock_hz: hz,
+                    isa_cost_factor: Some(1.0),
+                    factor_source: "host: measured directly, no conversion".to_string(),
+                };
+                // A capped host needs its full rate first to set the target.
+                if self.plan.operating.duty < 1.0 {
+                    let samples = host_samples(engine)?;
+                    let full = rate_of(samples.clone(), kernel.unit()).median;
+                    Ok((c, full, samples))
+                } else {
+                    Ok((c, f64::INFINITY, Vec::new()))
+                }
+            }
+        }
+    }
+}
+
+/// The run's settings, recorded with the profile's parameters.
+fn run_parameters(profile: &Profile, plan: &Plan) -> serde_json::Map<String, serde_json::Value> {
     let mut parameters = profile.parameters();
     let mut put = |k: &str, v: serde_json::Value| {
         parameters.insert(k.to_string(), v);
@@ -493,10 +669,5 @@ pub fn run_profile(
         "run_active_w",
         plan.power.active_at(plan.cores_used, plan.cores).into(),
     );
-    Ok(ProfileRun {
-        interrupted: stopped(),
-        results,
-        parameters,
-        started_unix,
-    })
+    parameters
 }

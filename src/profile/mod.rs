@@ -2,10 +2,14 @@
 //! validated into typed models, with the power model and the calibration
 //! that turns host measurements into device predictions.
 
+pub mod accelerator;
 pub mod builtin;
 pub mod calibrate;
+pub mod check;
+pub mod costs;
 pub mod emulate;
 pub mod power;
+pub mod rapl;
 pub mod schema;
 mod validate;
 
@@ -13,6 +17,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::backend::cpu::Platform;
+use crate::kernel::Kernel;
+
+pub use accelerator::Accelerator;
+pub use check::Published;
 pub use power::{Operating, PowerError, PowerModel};
 pub use schema::RawProfile;
 
@@ -53,6 +62,17 @@ impl IsaClass {
             IsaClass::Simd128 => &["lanes", "scalar"],
             IsaClass::ShaExt => &["sha-ni", "lanes", "scalar"],
         }
+    }
+
+    /// The level whose cost for `kernel` the model uses: the first of the
+    /// class's levels with code for the kernel, whatever this host has.
+    /// Never a level wider than the class (NEON is 4 lanes of u32).
+    pub fn model_level(self, kernel: Kernel) -> &'static str {
+        self.host_levels()
+            .iter()
+            .copied()
+            .find(|name| Platform::from_name(name).is_some_and(|p| p.supports(kernel).is_ok()))
+            .unwrap_or("scalar")
     }
 }
 
@@ -163,6 +183,9 @@ pub struct Emulated {
     pub power_cap_w: Option<f64>,
     pub availability: f64,
     pub calibration: PublishedMeasurement,
+    pub accelerator: Option<Accelerator>,
+    /// Published figures the model is checked against.
+    pub published: Vec<Published>,
 }
 
 /// This machine, uncapped: its power figures are assumptions for energy only.

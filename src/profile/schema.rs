@@ -25,6 +25,12 @@ pub struct RawProfile {
     pub owner: Option<RawOwner>,
     pub calibration: Option<RawCalibration>,
     pub reference: Option<RawReference>,
+    /// A hardware hashing unit beside the CPU (an MCU's SHA peripheral).
+    pub accelerator: Option<RawAccelerator>,
+    /// Published per-device figures the model is checked against (never
+    /// the ones it is calibrated on).
+    #[serde(default)]
+    pub published: Vec<RawPublished>,
     /// Where every figure in the file comes from.
     pub sources: Vec<RawSource>,
 }
@@ -122,4 +128,76 @@ pub struct RawSource {
     /// Which figures of the file it supports.
     pub supports: String,
     pub url: String,
+}
+
+/// A hardware hashing unit: the kernels it serves, its measured throughput,
+/// whether one unit is shared by all cores, and whether the firmware uses it.
+/// Its power is counted inside `power.active_w`: no source used separates a
+/// unit's draw from the board's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccelerator {
+    pub model: String,
+    /// Kernels the unit can compute, with the hash blocks each unit of work
+    /// feeds it.
+    pub kernels: Vec<RawAcceleratedKernel>,
+    /// `software` (cores only), `hardware` (the unit for the kernels it
+    /// serves) or `both` (whichever is faster, per kernel).
+    pub mode: String,
+    /// One unit for every core: its throughput does not grow with cores.
+    pub shared: bool,
+    /// The published hardware-path figure the unit's speed comes from.
+    pub calibration: RawAccelCalibration,
+}
+
+/// One kernel a hardware unit computes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceleratedKernel {
+    pub kernel: String,
+    /// Hash blocks the unit processes per unit of work.
+    pub blocks: f64,
+}
+
+/// A published rate of a firmware that hashes on the unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccelCalibration {
+    pub kernel: String,
+    /// Units of work per second, whole device.
+    pub rate: f64,
+    pub clock_mhz: f64,
+    pub cores: u32,
+    pub source: String,
+}
+
+/// A published figure for one kernel on this device class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPublished {
+    pub kernel: String,
+    /// `rate` (units/s, whole device) or `sha1-cycles-per-byte` (bulk SHA-1
+    /// on one core; a DUCO-S1 nonce is one 64-byte block).
+    #[serde(default = "default_measurement")]
+    pub measurement: String,
+    pub value: f64,
+    pub clock_mhz: f64,
+    pub cores: u32,
+    /// `software` or `hardware` (the accelerator).
+    #[serde(default = "default_path")]
+    pub path: String,
+    /// The figure comes from a miner known to be unoptimised: the
+    /// prediction must not fall below it, and may exceed it.
+    #[serde(default)]
+    pub lower_bound: bool,
+    /// Repository and commit, or page and date.
+    pub source: String,
+}
+
+fn default_measurement() -> String {
+    "rate".to_string()
+}
+
+fn default_path() -> String {
+    "software".to_string()
 }

@@ -328,6 +328,17 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
             let power_cap_w = c.cap(owner.power_cap_w, &power)?;
             let calibration =
                 c.calibration(c.required("calibration", kind, &raw.calibration)?)?;
+            let accelerator = raw
+                .accelerator
+                .as_ref()
+                .map(|a| super::accelerator::validate(file, a))
+                .transpose()?;
+            let published = super::check::validate_published(
+                file,
+                &raw.published,
+                &calibration,
+                accelerator.as_ref(),
+            )?;
             ProfileKind::Emulated(Box::new(Emulated {
                 gpu: match &gpu.model {
                     Some(m) => format!("{} ({m})", gpu.class),
@@ -339,6 +350,8 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 power_cap_w,
                 availability,
                 calibration,
+                accelerator,
+                published,
             }))
         }
         "host" => {
@@ -348,6 +361,8 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 ("memory", raw.memory.is_some()),
                 ("calibration", raw.calibration.is_some()),
                 ("reference", raw.reference.is_some()),
+                ("accelerator", raw.accelerator.is_some()),
+                ("published", !raw.published.is_empty()),
             ] {
                 if present {
                     return Err(c.err(
@@ -377,6 +392,8 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 ("power", raw.power.is_some()),
                 ("owner", raw.owner.is_some()),
                 ("calibration", raw.calibration.is_some()),
+                ("accelerator", raw.accelerator.is_some()),
+                ("published", !raw.published.is_empty()),
             ] {
                 if present {
                     return Err(c.err(

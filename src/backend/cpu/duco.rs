@@ -63,4 +63,33 @@ mod tests {
             }
         }
     }
+
+    /// Ranges of every length up to three 16-lane groups, with the answer
+    /// in every position, at one-block digit counts up to the 15-digit edge
+    /// and across the 15/16-digit boundary: every level against the naive search.
+    #[test]
+    fn every_level_handles_short_groups_and_every_answer_position() {
+        let last = "0d0e6e1a4a36f6bd4ffa3a6f6bd9e5f2a1c0b7e3";
+        for level in Platform::ALL.iter().copied() {
+            if level.availability().is_err() || level.supports(Kernel::DucoS1).is_err() {
+                continue;
+            }
+            for start in [0u64, 123_456, 999_999_999_999_970] {
+                for (len, offset) in [1u64, 2, 15, 16, 17, 31, 32, 33, 48, 49]
+                    .into_iter()
+                    .flat_map(|len| (0..len).map(move |o| (len, o)))
+                {
+                    let answer = start + offset;
+                    let expected = crate::kernel::sha1::sha1(format!("{last}{answer}").as_bytes());
+                    let job = DucoJob::new(last, &hex::encode(expected), u64::MAX / 100).unwrap();
+                    let range = start..start + len;
+                    let got = level
+                        .duco_search(&Prepared::new(&job), range.clone())
+                        .unwrap();
+                    assert_eq!(got.hits, vec![answer], "{} {range:?}", level.name());
+                    assert_eq!(got.hashed, len);
+                }
+            }
+        }
+    }
 }

@@ -18,10 +18,15 @@ pub mod platform;
 pub mod portable;
 pub mod scrypt;
 mod sha256xn;
+pub mod sigverify;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_avx2;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_avx512;
+#[cfg(target_arch = "x86_64")]
+mod x86_avx512_duco;
+#[cfg(target_arch = "x86_64")]
+mod x86_avx512_scrypt;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_sha;
 #[cfg(target_arch = "x86_64")]
@@ -32,7 +37,7 @@ mod test;
 
 use std::ops::Range;
 
-pub use platform::Platform;
+pub use platform::{LevelError, Platform};
 
 use crate::backend::worker::{Slice, Worker, timed_scrypt_job};
 use crate::backend::{Backend, BackendError};
@@ -41,6 +46,8 @@ use crate::kernel::duco::{DucoOutcome, Prepared as DucoJobPrepared};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::sigverify::cpu::SigBackend;
+use crate::kernel::sigverify::{SigItem, Verdict};
 
 /// A CPU level as a [`Backend`].
 #[derive(Clone, Copy, Debug)]
@@ -88,8 +95,17 @@ impl Backend for CpuBackend {
         Ok(w.search(job, range)?)
     }
 
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
+        SigBackend::Libsecp256k1.verify_batch(items, out);
+        Ok(())
+    }
+
     fn level_name(&self, kernel: Kernel) -> String {
-        self.platform.for_kernel(kernel).name().to_string()
+        match kernel {
+            // What Bitcoin Core runs, whatever the level: the figure users want.
+            Kernel::SigVerify => SigBackend::Libsecp256k1.name().to_string(),
+            _ => self.platform.for_kernel(kernel).name().to_string(),
+        }
     }
 
     fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {

@@ -7,7 +7,7 @@ use std::ops::Range;
 use crate::backend::cpu::features::{self, Feature};
 use crate::backend::cpu::{lanes, portable};
 #[cfg(target_arch = "x86_64")]
-use crate::backend::cpu::{x86_avx2, x86_avx512, x86_sha, x86_sse41};
+use crate::backend::cpu::{x86_avx2, x86_avx512, x86_avx512_duco, x86_sha, x86_sse41};
 use crate::kernel::Kernel;
 use crate::kernel::duco::{self, DucoError, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
@@ -69,7 +69,7 @@ impl Platform {
     }
 
     /// `Ok` when this CPU can run the level, or why not.
-    pub fn availability(self) -> Result<(), String> {
+    pub fn availability(self) -> Result<(), LevelError> {
         match self {
             Platform::Avx512 => x86_feature(Feature::Avx512),
             Platform::ShaNi => x86_feature(Feature::Sha),
@@ -81,16 +81,30 @@ impl Platform {
 
     /// `Ok` when the level has code of its own for `kernel`. The SHA-256
     /// kernels exist at every level; the coin kernels at fewer.
-    pub fn supports(self, kernel: Kernel) -> Result<(), String> {
+    pub fn supports(self, kernel: Kernel) -> Result<(), LevelError> {
         let has = match kernel {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
-            Kernel::DucoS1 => matches!(self, Platform::Avx2 | Platform::Lanes | Platform::Portable),
-            Kernel::Scrypt => matches!(self, Platform::Avx2 | Platform::Portable),
+            Kernel::DucoS1 => matches!(
+                self,
+                Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
+            ),
+            Kernel::Scrypt => {
+                matches!(
+                    self,
+                    Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
+                )
+            }
+            // One library for every level: libsecp256k1 has no ISA dispatch
+            // of its own to choose (see `CpuBackend::level_name`).
+            Kernel::SigVerify => self == Platform::Portable,
         };
         if has {
             Ok(())
         } else {
-            Err(format!("no {kernel} code at level {}", self.name()))
+            Err(LevelError::NoCode {
+                kernel,
+                level: self,
+            })
         }
     }
 
@@ -209,9 +223,14 @@ impl Platform {
         level.assert_available();
         match level {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: assert_available checked that the CPU has AVX512F and AVX512VL.
+            Platform::Avx512 => unsafe { x86_avx512_duco::search(p, range) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: assert_available checked that the CPU has AVX2.
             Platform::Avx2 => unsafe { super::duco::search_avx2(p, range) },
-            Platform::Lanes => duco::search(p, range),
+            // The level's own width, so that a `simd128` device's coin rate
+            // is scaled by a factor measured at the same width.
+            Platform::Lanes => duco::search_x4(p, range),
             _ => duco::search_scalar(p, range),
         }
     }
@@ -240,20 +259,29 @@ impl Platform {
     }
 }
 
+/// Why a level cannot run here, or cannot run a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LevelError {
+    #[error("not x86_64")]
+    NotX86,
+    #[error("{} hidden by {}", .0.name(), features::MASK_ENV)]
+    Masked(Feature),
+    #[error("CPU lacks {}", .0.name())]
+    Missing(Feature),
+    #[error("no {kernel} code at level {}", level.name())]
+    NoCode { kernel: Kernel, level: Platform },
+}
+
 /// `Ok`, or why the level's feature is missing: absent from the CPU (or
 /// not x86_64 at all), or hidden by the mask.
-fn x86_feature(feature: Feature) -> Result<(), String> {
+fn x86_feature(feature: Feature) -> Result<(), LevelError> {
     if !cfg!(target_arch = "x86_64") {
-        Err("not x86_64".to_string())
+        Err(LevelError::NotX86)
     } else if features::has(feature) {
         Ok(())
     } else if features::masked().contains(&feature) {
-        Err(format!(
-            "{} hidden by {}",
-            feature.name(),
-            features::MASK_ENV
-        ))
+        Err(LevelError::Masked(feature))
     } else {
-        Err(format!("CPU lacks {}", feature.name()))
+        Err(LevelError::Missing(feature))
     }
 }

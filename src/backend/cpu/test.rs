@@ -5,10 +5,8 @@ use super::Platform;
 use crate::kernel::header::{Target, target_from_compact};
 use crate::kernel::search::{Prepared, SearchJob, search_naive};
 
-const GENESIS: &str = "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
-
 fn genesis_job() -> SearchJob {
-    let header: [u8; 80] = hex::decode(GENESIS).unwrap().try_into().unwrap();
+    let header = crate::kernel::fixtures::genesis();
     SearchJob {
         header,
         target: target_from_compact(0x1d00ffff).unwrap(),

@@ -26,14 +26,15 @@ use crate::kernel::sha256::{self, H0, K};
 pub const LANES: usize = 16;
 
 /// `vpternlogd` truth tables, indexed by (a << 2) | (b << 1) | c.
-const CH: i32 = 0xca;
-const MAJ: i32 = 0xe8;
-const XOR3: i32 = 0x96;
+pub(super) const CH: i32 = 0xca;
+pub(super) const MAJ: i32 = 0xe8;
+pub(super) const XOR3: i32 = 0x96;
 
-/// Only built inside the entry points below, so the intrinsics in its
-/// methods always run on a CPU with AVX512F.
+/// Only built inside the `avx512f,avx512vl` entry points of this module and
+/// of the coin kernels at this level (`x86_avx512_duco`, `x86_avx512_scrypt`),
+/// so the intrinsics in its methods always run on a CPU with AVX512F.
 #[derive(Clone, Copy)]
-struct X16(__m512i);
+pub(super) struct X16(pub(super) __m512i);
 
 // SAFETY (every block in this impl): `X16` values exist only inside this
 // module's `#[target_feature(enable = "avx512f,avx512vl")]` functions, which
@@ -41,47 +42,60 @@ struct X16(__m512i);
 // `#[inline(always)]` into them.
 impl X16 {
     #[inline(always)]
-    fn splat(x: u32) -> Self {
+    pub(super) fn splat(x: u32) -> Self {
         X16(unsafe { _mm512_set1_epi32(x as i32) })
     }
     #[inline(always)]
-    fn from_fn(mut f: impl FnMut(usize) -> u32) -> Self {
+    pub(super) fn from_fn(mut f: impl FnMut(usize) -> u32) -> Self {
         let v: [u32; LANES] = core::array::from_fn(&mut f);
         // SAFETY: `v` is 64 readable bytes; loadu has no alignment need.
         X16(unsafe { _mm512_loadu_si512(v.as_ptr().cast()) })
     }
     #[inline(always)]
-    fn lanes(self) -> [u32; LANES] {
+    pub(super) fn lanes(self) -> [u32; LANES] {
         let mut out = [0u32; LANES];
         // SAFETY: `out` is 64 writable bytes; storeu has no alignment need.
         unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), self.0) };
         out
     }
     #[inline(always)]
-    fn add(self, o: Self) -> Self {
+    pub(super) fn add(self, o: Self) -> Self {
         X16(unsafe { _mm512_add_epi32(self.0, o.0) })
     }
     #[inline(always)]
-    fn ror<const R: i32>(self) -> Self {
+    pub(super) fn ror<const R: i32>(self) -> Self {
         X16(unsafe { _mm512_ror_epi32::<R>(self.0) })
     }
     #[inline(always)]
-    fn shr<const R: u32>(self) -> Self {
+    pub(super) fn shr<const R: u32>(self) -> Self {
         X16(unsafe { _mm512_srli_epi32::<R>(self.0) })
     }
     #[inline(always)]
-    fn tern<const IMM: i32>(a: Self, b: Self, c: Self) -> Self {
+    pub(super) fn tern<const IMM: i32>(a: Self, b: Self, c: Self) -> Self {
         X16(unsafe { _mm512_ternarylogic_epi32::<IMM>(a.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    pub(super) fn xor(self, o: Self) -> Self {
+        X16(unsafe { _mm512_xor_si512(self.0, o.0) })
+    }
+    #[inline(always)]
+    pub(super) fn rol<const R: i32>(self) -> Self {
+        X16(unsafe { _mm512_rol_epi32::<R>(self.0) })
+    }
+    /// Bit i set where lane i equals `o` lane i.
+    #[inline(always)]
+    pub(super) fn eq_mask(self, o: Self) -> u16 {
+        unsafe { _mm512_cmpeq_epi32_mask(self.0, o.0) }
     }
     /// Bit i set where lane i is <= `o` lane i, unsigned.
     #[inline(always)]
-    fn le_mask(self, o: Self) -> u16 {
+    pub(super) fn le_mask(self, o: Self) -> u16 {
         unsafe { _mm512_cmple_epu32_mask(self.0, o.0) }
     }
     /// Byte-swapped lanes from two rotates and a select, since `vpshufb` on
     /// zmm needs AVX512BW, which this level does not require.
     #[inline(always)]
-    fn swap_bytes(self) -> Self {
+    pub(super) fn swap_bytes(self) -> Self {
         X16::tern::<CH>(X16::splat(0xff00_ff00), self.ror::<8>(), self.ror::<24>())
     }
 }
@@ -138,7 +152,7 @@ fn next_w(w: &[X16; 16], t: usize) -> X16 {
 
 /// Compresses one block per lane: `w` holds message words 0..16 (lane-wise).
 #[inline(always)]
-fn compress(state: &mut [X16; 8], mut w: [X16; 16]) {
+pub(super) fn compress(state: &mut [X16; 8], mut w: [X16; 16]) {
     let mut s = *state;
     unroll!(t in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] {
         round(&mut s, kw(t, w[t]));

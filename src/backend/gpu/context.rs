@@ -354,22 +354,29 @@ impl Context {
         &self,
         flag: &MapFlag,
         submission: wgpu::SubmissionIndex,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReadbackError> {
         let mut poll = wgpu::PollType::Wait {
             submission_index: Some(submission),
             timeout: None,
         };
         loop {
-            self.device
-                .poll(poll)
-                .map_err(|e| format!("waiting for the GPU: {e}"))?;
+            self.device.poll(poll)?;
             match flag.0.load(Ordering::Acquire) {
                 MAP_READY => return Ok(()),
-                MAP_FAILED => return Err("mapping a readback buffer failed".into()),
+                MAP_FAILED => return Err(ReadbackError::MapFailed),
                 _ => poll = wgpu::PollType::wait_indefinitely(),
             }
         }
     }
+}
+
+/// Why a readback never became readable.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadbackError {
+    #[error("waiting for the GPU: {0}")]
+    Poll(#[from] wgpu::PollError),
+    #[error("mapping a readback buffer failed")]
+    MapFailed,
 }
 
 /// What [`Context::submit_hit_pass`] submitted.

@@ -297,6 +297,21 @@ impl Backend for GpuBackend {
         GpuBackend::scrypt_search(self, job, range)
     }
 
+    fn verify_sigs(
+        &self,
+        _: &[crate::kernel::sigverify::SigItem],
+        _: &mut [crate::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        Err(BackendError::Unsupported {
+            backend: self.name(),
+            kernel: crate::kernel::Kernel::SigVerify,
+        })
+    }
+
+    fn supports(&self, kernel: crate::kernel::Kernel) -> bool {
+        kernel != crate::kernel::Kernel::SigVerify
+    }
+
     /// Far bigger batches than a CPU worker's amortise a submission and its
     /// readback; a scrypt call must also fill every lane the device holds.
     fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {

@@ -10,6 +10,7 @@
 pub mod block;
 pub mod cpu;
 pub mod der;
+pub mod fixtures;
 pub mod p2pkh;
 pub mod scalars;
 pub mod sighash;

@@ -1,0 +1,397 @@
+//! The `simd` backend: for each kernel, the CPU level that measures fastest
+//! on this machine, found by a short probe the first time the kernel is
+//! used. The widest level is not always the fastest (SHA-NI beats 16-lane
+//! AVX-512 at sha256d on some CPUs, and a clock that drops under 512-bit
+//! load can undo the width), so the choice is measured, not assumed.
+
+use std::hint::black_box;
+use std::ops::Range;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::backend::cpu::scrypt::ScryptWorker;
+use crate::backend::cpu::{CpuBackend, Platform};
+use crate::backend::worker::Worker;
+use crate::backend::{Backend, BackendError};
+use crate::kernel::Kernel;
+use crate::kernel::duco::{self, DucoJob, DucoOutcome};
+use crate::kernel::header::{HEADER_LEN, Target, target_from_compact};
+use crate::kernel::scrypt::ScryptJob;
+use crate::kernel::search::{Prepared, SearchJob, SearchOutcome};
+
+/// How long the probe runs each level.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ProbeSettings {
+    /// Each trial repeats the kernel's call for at least this long.
+    pub trial_ms: f64,
+    /// Trials per level; the best counts, as the others lost time to
+    /// something other than the code (a page fault, a preempting thread).
+    pub trials: u32,
+}
+
+/// 3 x 8 ms per level: the sha256 kernels have six levels' code to time,
+/// so a run probing all five kernels spends about 0.6 s.
+pub const DEFAULT_SETTINGS: ProbeSettings = ProbeSettings {
+    trial_ms: 8.0,
+    trials: 3,
+};
+
+/// A level counts as fastest when it is within this fraction of the best
+/// rate and comes earlier in [`Platform::ALL`]: probe noise of a few
+/// percent should not flip the choice from run to run.
+const TIE: f64 = 0.03;
+
+/// One level's probe rate for a kernel.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LevelRate {
+    pub level: String,
+    /// Units per second (the kernel's unit), best of the trials.
+    pub rate: f64,
+}
+
+/// The probe of one kernel: every level with code of its own for it, and
+/// the one chosen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KernelProbe {
+    pub kernel: String,
+    pub unit: String,
+    pub chosen: String,
+    /// Best first in [`Platform::ALL`] order; masked and missing levels are absent.
+    pub rates: Vec<LevelRate>,
+    pub settings: ProbeSettings,
+}
+
+/// The levels worth timing for `kernel`: available here, and with code of
+/// their own for it (a level that runs a weaker one's code would only time
+/// that code twice).
+pub fn candidates(kernel: Kernel) -> Vec<Platform> {
+    Platform::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.availability().is_ok() && p.for_kernel(kernel) == *p)
+        .collect()
+}
+
+/// The first level in `rates` (in [`Platform::ALL`] order) within [`TIE`]
+/// of the best rate.
+pub fn choose(rates: &[(Platform, f64)]) -> Platform {
+    let best = rates.iter().map(|r| r.1).fold(0.0, f64::max);
+    rates
+        .iter()
+        .find(|r| r.1 >= best * (1.0 - TIE))
+        .map_or(Platform::Portable, |r| r.0)
+}
+
+/// Times `kernel` at every candidate level and picks one.
+pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, KernelProbe) {
+    let rates: Vec<(Platform, f64)> = candidates(kernel)
+        .into_iter()
+        .map(|level| (level, level_rate(level, kernel, settings)))
+        .collect();
+    let chosen = choose(&rates);
+    let probe = KernelProbe {
+        kernel: kernel.name().to_string(),
+        unit: kernel.unit().to_string(),
+        chosen: chosen.name().to_string(),
+        rates: rates
+            .iter()
+            .map(|&(p, rate)| LevelRate {
+                level: p.name().to_string(),
+                rate,
+            })
+            .collect(),
+        settings,
+    };
+    (chosen, probe)
+}
+
+/// The best rate of `settings.trials` trials, after one untimed call that
+/// faults the scratch in.
+fn level_rate(level: Platform, kernel: Kernel, settings: ProbeSettings) -> f64 {
+    let mut call = workload(level, kernel);
+    call();
+    let trial = Duration::from_secs_f64(settings.trial_ms / 1e3);
+    (0..settings.trials.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            let mut units = 0;
+            while start.elapsed() < trial {
+                units += call();
+            }
+            units as f64 / start.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
+/// A fixed job, not a real one: the probe only compares levels, and every
+/// level is checked against real data elsewhere before its rate counts.
+fn fixed_header() -> [u8; HEADER_LEN] {
+    std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11))
+}
+
+/// One call of the kernel at `level` on fixed inputs; it returns the units done.
+fn workload(level: Platform, kernel: Kernel) -> Box<dyn FnMut() -> u64> {
+    match kernel {
+        Kernel::Sha256d => {
+            let p = Prepared::new(&SearchJob {
+                header: fixed_header(),
+                target: target_from_compact(0x1d00ffff).expect("valid nBits"),
+            });
+            counted(8192, move |r| black_box(level.search(&p, r)).hashed)
+        }
+        Kernel::Headers => {
+            let headers: Vec<[u8; HEADER_LEN]> = (0..512u32)
+                .map(|i| {
+                    let mut h = fixed_header();
+                    h[76..].copy_from_slice(&i.to_le_bytes());
+                    h
+                })
+                .collect();
+            let mut out = vec![[0u8; 32]; headers.len()];
+            Box::new(move || {
+                level.hash_headers(&headers, &mut out);
+                black_box(&out);
+                out.len() as u64
+            })
+        }
+        Kernel::Merkle => {
+            let nodes: Vec<[u8; 32]> = (0..1024u32)
+                .map(|i| std::array::from_fn(|b| (i as u8) ^ (b as u8).wrapping_mul(13)))
+                .collect();
+            let mut out = vec![[0u8; 32]; nodes.len() / 2];
+            Box::new(move || {
+                level.merkle_pairs(&nodes, &mut out);
+                black_box(&out);
+                out.len() as u64
+            })
+        }
+        Kernel::DucoS1 => {
+            let job = DucoJob::new(
+                "ba29a15896fd2d792d5c4b60668bf2b9feebc51d",
+                "0000000000000000000000000000000000000000",
+                100_000_000,
+            )
+            .expect("valid job");
+            let p = duco::Prepared::new(&job);
+            // Seven-digit n, as a mid-range device's job has.
+            counted(8192, move |r| {
+                let base = 1_000_000 + r.start % 8_000_000;
+                let r = base..base + (r.end - r.start);
+                level.duco_search(&p, r).map_or(0, |o| black_box(o).hashed)
+            })
+        }
+        Kernel::Scrypt => {
+            let job = ScryptJob {
+                header: fixed_header(),
+                target: Target([0; 32]),
+            };
+            let mut worker = ScryptWorker::new(level);
+            counted(16, move |r| {
+                worker.search(&job, r).map_or(0, |o| black_box(o).hashed)
+            })
+        }
+        // Every level runs the same library; timed only so the report has
+        // the same record for every kernel.
+        Kernel::SigVerify => {
+            let cpu = CpuBackend { platform: level };
+            let items = crate::kernel::sigverify::fixtures::block_items();
+            let mut out = vec![crate::kernel::sigverify::Verdict::Valid; items.len()];
+            Box::new(move || {
+                cpu.verify_sigs(&items, &mut out).map_or(0, |()| {
+                    black_box(&out);
+                    out.len() as u64
+                })
+            })
+        }
+    }
+}
+
+/// A call over the next `chunk` nonces each time, from 0 upwards.
+fn counted(chunk: u64, mut f: impl FnMut(Range<u64>) -> u64 + 'static) -> Box<dyn FnMut() -> u64> {
+    let mut next = 0u64;
+    Box::new(move || {
+        let r = next..next + chunk;
+        next = (next + chunk) % (1 << 31);
+        f(r)
+    })
+}
+
+/// The `simd` backend: each kernel runs at the level its probe chose.
+#[derive(Debug, Default)]
+pub struct MeasuredCpu {
+    chosen: [OnceLock<(CpuBackend, KernelProbe)>; Kernel::ALL.len()],
+}
+
+impl MeasuredCpu {
+    pub fn new() -> MeasuredCpu {
+        MeasuredCpu::default()
+    }
+
+    /// The level that runs `kernel`, probing on first use; the choice is
+    /// printed on stderr.
+    fn cpu(&self, kernel: Kernel) -> &CpuBackend {
+        let i = Kernel::ALL
+            .iter()
+            .position(|&k| k == kernel)
+            .expect("every kernel is in Kernel::ALL");
+        &self.chosen[i]
+            .get_or_init(|| {
+                let (level, probe) = probe_kernel(kernel, DEFAULT_SETTINGS);
+                eprintln!("simd: {}", describe(&probe));
+                (CpuBackend { platform: level }, probe)
+            })
+            .0
+    }
+
+    /// The level chosen for `kernel` (probing on first use).
+    pub fn level(&self, kernel: Kernel) -> Platform {
+        self.cpu(kernel).platform
+    }
+
+    /// The probes done so far, in [`Kernel::ALL`] order: what a report records.
+    pub fn probes(&self) -> Vec<KernelProbe> {
+        self.chosen
+            .iter()
+            .filter_map(|c| c.get().map(|(_, p)| p.clone()))
+            .collect()
+    }
+}
+
+/// One line: the kernel, the choice, and every level's rate.
+pub fn describe(p: &KernelProbe) -> String {
+    let rates: Vec<String> = p
+        .rates
+        .iter()
+        .map(|r| format!("{} {:.3e}", r.level, r.rate))
+        .collect();
+    format!(
+        "{} -> {} (probe, {}: {})",
+        p.kernel,
+        p.chosen,
+        p.unit,
+        rates.join(", ")
+    )
+}
+
+impl Backend for MeasuredCpu {
+    fn name(&self) -> String {
+        "simd".to_string()
+    }
+
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        self.cpu(Kernel::Sha256d).search(p, range)
+    }
+
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        self.cpu(Kernel::Headers).hash_headers(headers, out)
+    }
+
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        self.cpu(Kernel::Merkle).merkle_pairs(level, out)
+    }
+
+    fn duco_search(
+        &self,
+        p: &duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, BackendError> {
+        self.cpu(Kernel::DucoS1).duco_search(p, range)
+    }
+
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        self.cpu(Kernel::Scrypt).scrypt_search(job, range)
+    }
+
+    fn verify_sigs(
+        &self,
+        items: &[crate::kernel::sigverify::SigItem],
+        out: &mut [crate::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        self.cpu(Kernel::SigVerify).verify_sigs(items, out)
+    }
+
+    fn level_name(&self, kernel: Kernel) -> String {
+        self.cpu(kernel).level_name(kernel)
+    }
+
+    fn level_probes(&self) -> Vec<KernelProbe> {
+        self.probes()
+    }
+
+    fn batch(&self, kernel: Kernel) -> u64 {
+        self.cpu(kernel).batch(kernel)
+    }
+
+    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
+        self.cpu(kernel).own_worker(kernel, index, of)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_go_to_the_earlier_level_and_clear_wins_to_the_faster() {
+        use Platform::*;
+        assert_eq!(choose(&[(Avx512, 98.0), (ShaNi, 100.0)]), Avx512);
+        assert_eq!(choose(&[(Avx512, 90.0), (ShaNi, 100.0)]), ShaNi);
+        assert_eq!(choose(&[(Avx2, 10.0), (Lanes, 3.0), (Portable, 1.0)]), Avx2);
+        assert_eq!(choose(&[]), Portable);
+    }
+
+    #[test]
+    fn every_kernel_probes_each_own_code_level_once_and_picks_one_of_them() {
+        let settings = ProbeSettings {
+            trial_ms: 1.0,
+            trials: 1,
+        };
+        for kernel in Kernel::ALL {
+            let levels = candidates(kernel);
+            assert!(levels.contains(&Platform::Portable), "{kernel}");
+            let (chosen, probe) = probe_kernel(kernel, settings);
+            let names: Vec<&str> = probe.rates.iter().map(|r| r.level.as_str()).collect();
+            let want: Vec<&str> = levels.iter().map(|p| p.name()).collect();
+            assert_eq!(names, want, "{kernel}");
+            assert!(levels.contains(&chosen), "{kernel}");
+            assert_eq!(probe.chosen, chosen.name());
+            assert!(probe.rates.iter().all(|r| r.rate > 0.0), "{probe:?}");
+            for p in Platform::ALL {
+                let listed = names.contains(&p.name());
+                assert_eq!(
+                    listed,
+                    p.availability().is_ok() && p.supports(kernel).is_ok(),
+                    "{kernel} {}",
+                    p.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_measured_backend_runs_and_names_the_chosen_level() {
+        let b = MeasuredCpu::new();
+        assert!(b.probes().is_empty());
+        let level = b.level(Kernel::DucoS1);
+        assert_eq!(b.level_name(Kernel::DucoS1), level.name());
+        assert_eq!(b.probes().len(), 1);
+        // The chosen level solves a real job: the answer planted at n = 1000.
+        let last = "ba29a15896fd2d792d5c4b60668bf2b9feebc51d";
+        let expected = crate::kernel::sha1::sha1(format!("{last}1000").as_bytes());
+        let job = DucoJob::new(last, &hex::encode(expected), 100).unwrap();
+        let out = b
+            .duco_search(&duco::Prepared::new(&job), 900..1100)
+            .unwrap();
+        assert_eq!(out.hits, vec![1000]);
+    }
+}
