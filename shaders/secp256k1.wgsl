@@ -274,25 +274,33 @@ fn infinity() -> Point {
 
 // Complete addition in homogeneous projective coordinates (Renes, Costello,
 // Batina 2015, algorithm 7, a = 0): exact for every pair of points,
-// doubling and opposite points and infinity included, so one formula (one
-// inlined copy) serves the whole ladder.
+// doubling and opposite points and infinity included, so one formula serves
+// the whole ladder. Its twelve products run in one loop with a single
+// `fe_mul` call site: six independent ones, then the linear middle of the
+// formula, then six more. Compilers inline every call, and each inlined
+// product is a full 8x8 limb multiplication and reduction.
 fn pt_add(p: Point, q: Point) -> Point {
-    let xx = fe_mul(p.x, q.x);
-    let yy = fe_mul(p.y, q.y);
-    let zz = fe_mul(p.z, q.z);
-    let xy = fe_sub(fe_mul(fe_add(p.x, p.y), fe_add(q.x, q.y)), fe_add(xx, yy));
-    let yz = fe_sub(fe_mul(fe_add(p.y, p.z), fe_add(q.y, q.z)), fe_add(yy, zz));
-    let xz = fe_sub(fe_mul(fe_add(p.x, p.z), fe_add(q.x, q.z)), fe_add(xx, zz));
-    let bzz3 = times21(zz);
-    let yy_m = fe_sub(yy, bzz3);
-    let yy_p = fe_add(yy, bzz3);
-    let byz3 = times21(yz);
-    let xx3 = times3(xx);
-    let bxx9 = times21(xx3);
-    let x3 = fe_sub(fe_mul(xy, yy_m), fe_mul(byz3, xz));
-    let y3 = fe_add(fe_mul(yy_p, yy_m), fe_mul(bxx9, xz));
-    let z3 = fe_add(fe_mul(yz, yy_p), fe_mul(xx3, xy));
-    return Point(x3, y3, z3);
+    var l = array<Fe, 6>(p.x, p.y, p.z, fe_add(p.x, p.y), fe_add(p.y, p.z), fe_add(p.x, p.z));
+    var r = array<Fe, 6>(q.x, q.y, q.z, fe_add(q.x, q.y), fe_add(q.y, q.z), fe_add(q.x, q.z));
+    var m: array<Fe, 12>;
+    for (var k = 0u; k < 12u; k++) {
+        if (k == 6u) {
+            let xx = m[0];
+            let yy = m[1];
+            let zz = m[2];
+            let xy = fe_sub(m[3], fe_add(xx, yy));
+            let yz = fe_sub(m[4], fe_add(yy, zz));
+            let xz = fe_sub(m[5], fe_add(xx, zz));
+            let bzz3 = times21(zz);
+            let yy_m = fe_sub(yy, bzz3);
+            let yy_p = fe_add(yy, bzz3);
+            let xx3 = times3(xx);
+            l = array<Fe, 6>(xy, times21(yz), yy_p, times21(xx3), yz, xx3);
+            r = array<Fe, 6>(yy_m, xz, yy_m, xz, yy_p, xy);
+        }
+        m[k] = fe_mul(l[k % 6u], r[k % 6u]);
+    }
+    return Point(fe_sub(m[6], m[7]), fe_add(m[8], m[9]), fe_add(m[10], m[11]));
 }
 
 fn load_fe(base: u32) -> Fe {

@@ -12,6 +12,8 @@ mod duco;
 mod hits;
 mod scrypt;
 mod sigverify;
+#[cfg(test)]
+mod sigverify_probe;
 
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
