@@ -26,8 +26,13 @@ const ITEM_WORDS: u32 = 52u;
 
 @group(0) @binding(0) var<storage, read> items: array<u32>;
 @group(0) @binding(1) var<storage, read_write> verdicts: array<u32>;
-// Word 0: items in this dispatch.
+// Word 0: items in this dispatch; words 1 and 2: the ladder steps to run.
 @group(0) @binding(2) var<storage, read> params: array<u32>;
+// Per item, between dispatches: the accumulator, then G + Q (projective).
+@group(0) @binding(3) var<storage, read_write> state: array<u32>;
+
+const STATE_WORDS: u32 = 48u;
+const LADDER_STEPS: u32 = 513u;
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -315,16 +320,18 @@ fn bit_of(k: Fe, bit: u32) -> u32 {
     return (k[bit / 32u] >> (bit % 32u)) & 1u;
 }
 
-// a * G + b * Q with one shared doubling chain (Shamir's trick). Step 0
-// forms G + Q; then odd steps double and even ones add the point the next
-// bit pair selects. One call site of the addition keeps the shader small.
-fn double_mul(a: Fe, b: Fe, q: Point) -> Point {
+// Steps [first, end) of a * G + b * Q with one shared doubling chain
+// (Shamir's trick). Step 0 forms G + Q; then odd steps double and even ones
+// add the point the next bit pair selects; 513 steps in all. One call site
+// of the addition keeps the shader small. The host runs the steps in short
+// dispatches: lavapipe computes wrong points once one invocation has run
+// about 140 of these additions (see src/backend/gpu/sigverify_probe.rs).
+fn ladder_steps(a: Fe, b: Fe, q: Point, first: u32, end: u32,
+                acc: ptr<function, Point>, gq: ptr<function, Point>) {
     let g = Point(GX, GY, ONE);
-    var gq = g;
-    var acc = infinity();
-    for (var step = 0u; step <= 512u; step++) {
-        var lhs = acc;
-        var rhs = acc;
+    for (var step = first; step < end; step++) {
+        var lhs = *acc;
+        var rhs = *acc;
         if (step == 0u) {
             lhs = g;
             rhs = q;
@@ -338,39 +345,88 @@ fn double_mul(a: Fe, b: Fe, q: Point) -> Point {
             if (sel == 2u) {
                 rhs = q;
             } else if (sel == 3u) {
-                rhs = gq;
+                rhs = *gq;
             }
         }
         let sum = pt_add(lhs, rhs);
         if (step == 0u) {
-            gq = sum;
+            *gq = sum;
         } else {
-            acc = sum;
+            *acc = sum;
         }
     }
+}
+
+// The whole ladder in one invocation (the probes use it).
+fn double_mul(a: Fe, b: Fe, q: Point) -> Point {
+    var acc = infinity();
+    var gq = infinity();
+    ladder_steps(a, b, q, 0u, LADDER_STEPS, &acc, &gq);
     return acc;
 }
 
-fn verify(base: u32) -> bool {
+fn load_pt(base: u32) -> Point {
+    var p: Point;
+    for (var i = 0u; i < 8u; i++) {
+        p.x[i] = state[base + i];
+        p.y[i] = state[base + 8u + i];
+        p.z[i] = state[base + 16u + i];
+    }
+    return p;
+}
+
+fn store_pt(base: u32, p: Point) {
+    for (var i = 0u; i < 8u; i++) {
+        state[base + i] = p.x[i];
+        state[base + 8u + i] = p.y[i];
+        state[base + 16u + i] = p.z[i];
+    }
+}
+
+// Runs ladder steps [params[1], params[2]) of every item, keeping the
+// accumulator and G + Q in `state` between dispatches.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn ladder(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let i = gid.x;
+    if (i >= params[0]) {
+        return;
+    }
+    let base = i * ITEM_WORDS;
+    let sb = i * STATE_WORDS;
     let q = Point(load_fe(base + 18u), load_fe(base + 26u), ONE);
-    let rr = double_mul(load_fe(base + 2u), load_fe(base + 10u), q);
+    var acc = infinity();
+    var gq = infinity();
+    if (params[1] != 0u) {
+        acc = load_pt(sb);
+        gq = load_pt(sb + 24u);
+    }
+    ladder_steps(load_fe(base + 2u), load_fe(base + 10u), q, params[1], params[2], &acc, &gq);
+    store_pt(sb, acc);
+    store_pt(sb + 24u, gq);
+}
+
+// The verdict from the finished ladder's point rr.
+fn verify(base: u32, rr: Point) -> bool {
     if (is_zero(rr.z)) {
         return false;
     }
     let r = load_fe(base + 34u);
     if (items[base] == 0u) {
-        // x(R) mod n == r without inverting Z: X == r Z, or X == (r + n) Z.
-        var cand = r;
-        if (items[base + 1u] == 1u && !fe_eq(rr.x, fe_mul(r, rr.z))) {
-            cand = load_fe(base + 42u);
+        // x(R) mod n == r without inverting Z: X == r Z, or X == (r + n) Z
+        // (one product site for both candidates).
+        var ok = false;
+        for (var c = 0u; c < 1u + items[base + 1u]; c++) {
+            ok = ok || fe_eq(rr.x, fe_mul(load_fe(base + 34u + 8u * c), rr.z));
         }
-        return fe_eq(rr.x, fe_mul(cand, rr.z));
+        return ok;
     }
     // BIP340 needs the parity of the affine y.
     let zi = fe_inv(rr.z);
-    let x = fe_mul(rr.x, zi);
-    let y = fe_mul(rr.y, zi);
-    return (y[0] & 1u) == 0u && fe_eq(x, r);
+    var xy = array<Fe, 2>(rr.x, rr.y);
+    for (var c = 0u; c < 2u; c++) {
+        xy[c] = fe_mul(xy[c], zi);
+    }
+    return (xy[1][0] & 1u) == 0u && fe_eq(xy[0], r);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -379,5 +435,5 @@ fn verify_sigs(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= params[0]) {
         return;
     }
-    verdicts[i] = select(0u, 1u, verify(i * ITEM_WORDS));
+    verdicts[i] = select(0u, 1u, verify(i * ITEM_WORDS, load_pt(i * STATE_WORDS)));
 }

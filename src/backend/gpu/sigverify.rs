@@ -26,12 +26,20 @@ pub const MAX_SIG_BATCH: usize = 4096;
 const ITEM_WORDS: usize = 52;
 /// One signature per invocation; small groups, since each holds a lot of state.
 const WORKGROUP_SIZE: u32 = 64;
+/// Words of ladder state per signature (accumulator and G + Q).
+const STATE_WORDS: usize = 48;
+/// Steps of the double-scalar ladder (G + Q, then a double and an add per bit).
+const LADDER_STEPS: u32 = 513;
+/// Ladder steps per dispatch: at most ~17 point additions per invocation,
+/// well below the ~140 after which lavapipe computes wrong points.
+const STEPS_PER_DISPATCH: u32 = 32;
 /// Device "valid" verdicts at positions that are multiples of this (within
 /// a call) are re-verified on the CPU too.
 pub const VALID_SAMPLE_STRIDE: usize = 64;
 
 /// The pipeline, its buffers and the host's scratch, all sized once.
 pub struct SigGpu {
+    ladder: wgpu::ComputePipeline,
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     input: wgpu::Buffer,
@@ -69,6 +77,7 @@ impl SigGpu {
                 storage_entry(0, true),
                 storage_entry(1, false),
                 storage_entry(2, true),
+                storage_entry(3, false),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -81,22 +90,32 @@ impl SigGpu {
             source: wgpu::ShaderSource::Wgsl(SECP256K1_WGSL.into()),
         });
         let constants = [("WORKGROUP_SIZE", f64::from(WORKGROUP_SIZE))];
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("verify_sigs"),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some("verify_sigs"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &constants,
-                ..Default::default()
-            },
-            cache: None,
-        });
+        let entry = |name: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(name),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(name),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        };
+        let ladder = entry("ladder");
+        let pipeline = entry("verify_sigs");
         let storage_in = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let input_bytes = (4 * ITEM_WORDS * MAX_SIG_BATCH) as u64;
         let verdict_bytes = (4 * MAX_SIG_BATCH) as u64;
         let input = buffer(device, "sigverify input", input_bytes, storage_in);
         let params = buffer(device, "sigverify params", 16, storage_in);
+        let state = buffer(
+            device,
+            "sigverify ladder state",
+            (4 * STATE_WORDS * MAX_SIG_BATCH) as u64,
+            wgpu::BufferUsages::STORAGE,
+        );
         let output = buffer(
             device,
             "sigverify verdicts",
@@ -125,9 +144,14 @@ impl SigGpu {
                     binding: 2,
                     resource: params.as_entire_binding(),
                 },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: state.as_entire_binding(),
+                },
             ],
         });
         SigGpu {
+            ladder,
             pipeline,
             bind_group,
             input,
@@ -193,25 +217,14 @@ impl SigGpu {
             .extend(self.words.iter().flat_map(|w| w.to_le_bytes()));
         let count = self.slots.len() as u32;
         ctx.queue.write_buffer(&self.input, 0, &self.bytes);
-        ctx.queue
-            .write_buffer(&self.params, 0, &count.to_le_bytes());
-        let mut enc = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("sigverify"),
-            });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("sigverify"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
-            pass.dispatch_workgroups(count.div_ceil(WORKGROUP_SIZE), 1, 1);
+        let groups = count.div_ceil(WORKGROUP_SIZE);
+        // The ladder in short dispatches (see STEPS_PER_DISPATCH), each its
+        // own submission so that its params write lands before it runs.
+        for first in (0..LADDER_STEPS).step_by(STEPS_PER_DISPATCH as usize) {
+            let end = (first + STEPS_PER_DISPATCH).min(LADDER_STEPS);
+            self.submit(ctx, &self.ladder, [count, first, end], groups, false);
         }
-        let used = 4 * u64::from(count);
-        enc.copy_buffer_to_buffer(&self.output, 0, &self.readback, 0, used);
-        let submission = ctx.queue.submit([enc.finish()]);
+        let (submission, used) = self.submit(ctx, &self.pipeline, [count, 0, 0], groups, true);
         ctx.request_map(&self.readback, used, &self.mapped);
         ctx.wait_mapped(&self.mapped, submission).map_err(gpu_err)?;
         let result = self
@@ -232,6 +245,41 @@ impl SigGpu {
             });
         self.readback.unmap();
         result
+    }
+}
+
+impl SigGpu {
+    /// One dispatch of `pipeline` with `params`; with `readback`, the
+    /// verdicts are copied out too. Returns the submission and the bytes copied.
+    fn submit(
+        &self,
+        ctx: &Context,
+        pipeline: &wgpu::ComputePipeline,
+        params: [u32; 3],
+        groups: u32,
+        readback: bool,
+    ) -> (wgpu::SubmissionIndex, u64) {
+        let bytes: Vec<u8> = params.iter().flat_map(|w| w.to_le_bytes()).collect();
+        ctx.queue.write_buffer(&self.params, 0, &bytes);
+        let mut enc = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("sigverify"),
+            });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("sigverify"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.dispatch_workgroups(groups, 1, 1);
+        }
+        let used = 4 * u64::from(params[0]);
+        if readback {
+            enc.copy_buffer_to_buffer(&self.output, 0, &self.readback, 0, used);
+        }
+        (ctx.queue.submit([enc.finish()]), used)
     }
 }
 
@@ -324,5 +372,36 @@ mod tests {
         )
         .validate(&module)
         .unwrap_or_else(|e| panic!("{e:?}"));
+    }
+
+    /// The device against the reference on the built-in block, its tampered
+    /// twins and the BIP340 vectors (skipped without an adapter unless
+    /// MICROMINE_REQUIRE_GPU=1).
+    #[test]
+    fn device_verdicts_match_the_reference() {
+        use crate::kernel::sigverify::fixtures::{bip340_cases, block_items, tampered};
+        let g = match super::super::open() {
+            Ok(g) => g,
+            Err(e) if std::env::var("MICROMINE_REQUIRE_GPU").as_deref() == Ok("1") => {
+                panic!("MICROMINE_REQUIRE_GPU=1 but the GPU is unavailable: {e}")
+            }
+            Err(e) => return eprintln!("skipping GPU test: {e}"),
+        };
+        let good = block_items();
+        let mut items = good.clone();
+        items.extend(good.iter().enumerate().map(|(n, i)| tampered(i, n)));
+        items.extend(bip340_cases().into_iter().filter_map(|c| c.item.ok()));
+        let mut out = vec![Verdict::Valid; items.len()];
+        let t = std::time::Instant::now();
+        g.verify_sigs(&items, &mut out).unwrap();
+        eprintln!(
+            "{} signatures (first call, pipeline included): {:?}",
+            items.len(),
+            t.elapsed()
+        );
+        for (n, (item, v)) in items.iter().zip(&out).enumerate() {
+            assert_eq!(*v, reference_verify(item), "item {n}");
+        }
+        assert!(out[..good.len()].iter().all(|v| v.is_valid()));
     }
 }
