@@ -75,7 +75,6 @@ fn wycheproof() -> Vec<(u64, bool, Result<SigItem, Reason>)> {
 }
 
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn every_wycheproof_case_matches_the_reference() {
     let Some(g) = gpu() else { return };
     let cases = wycheproof();
@@ -109,7 +108,6 @@ fn bip340() -> Vec<Bip340Case> {
 }
 
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn bip340_cases_match_the_reference() {
     let Some(g) = gpu() else { return };
     let cases = bip340();
@@ -128,7 +126,6 @@ fn bip340_cases_match_the_reference() {
 }
 
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn bip341_key_path_signatures_verify() {
     let Some(g) = gpu() else { return };
     let v: Value = serde_json::from_slice(
@@ -211,7 +208,6 @@ fn valid_raw() -> Vec<Raw> {
 }
 
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn every_block_p2pkh_signature_verifies() {
     let Some(g) = gpu() else { return };
     let raw = valid_raw();
@@ -228,7 +224,6 @@ fn every_block_p2pkh_signature_verifies() {
 }
 
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn one_bit_changes_fail() {
     let Some(g) = gpu() else { return };
     let all = valid_raw();
@@ -265,7 +260,6 @@ fn one_bit_changes_fail() {
 /// invalid ones beside them, and host rejections (a key off the curve) in
 /// between, so every slot keeps its own verdict.
 #[test]
-#[ignore = "WIP: lavapipe runs the ladder wrong past ~140 group additions per invocation (see sigverify_probe)"]
 fn batches_span_pieces_and_may_be_empty() {
     let Some(g) = gpu() else { return };
     g.verify_sigs(&[], &mut []).unwrap();

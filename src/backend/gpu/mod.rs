@@ -301,25 +301,20 @@ impl Backend for GpuBackend {
 
     fn verify_sigs(
         &self,
-        _: &[crate::kernel::sigverify::SigItem],
-        _: &mut [crate::kernel::sigverify::Verdict],
+        items: &[crate::kernel::sigverify::SigItem],
+        out: &mut [crate::kernel::sigverify::Verdict],
     ) -> Result<(), BackendError> {
-        Err(BackendError::Unsupported {
-            backend: self.name(),
-            kernel: crate::kernel::Kernel::SigVerify,
-        })
-    }
-
-    fn supports(&self, kernel: crate::kernel::Kernel) -> bool {
-        kernel != crate::kernel::Kernel::SigVerify
+        GpuBackend::verify_sigs(self, items, out)
     }
 
     /// Far bigger batches than a CPU worker's amortise a submission and its
-    /// readback; a scrypt call must also fill every lane the device holds.
+    /// readback; a scrypt call must also fill every lane the device holds;
+    /// a signature call is one device piece (17 submissions of the ladder).
     fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {
         let batch = kernel.max_chunk() * 256;
         match kernel {
             crate::kernel::Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
+            crate::kernel::Kernel::SigVerify => MAX_SIG_BATCH as u64,
             _ => batch,
         }
     }

@@ -4,17 +4,18 @@
 //! double-scalar ladder. A wrong verdict from `verify_sigs` is then traced
 //! to the first layer that disagrees.
 //!
-//! Status (lavapipe, Mesa's software Vulkan): field ops and a single
-//! `pt_add` of any inputs agree with k256, and so does the ladder for its
-//! first ~140 additions (loop form of `pt_add`; ~400 for the straight-line
-//! form); then one addition goes wrong although the same inputs through the
-//! same function alone give the right point. The failing step depends on
-//! how much per-call state the addition keeps, not on the data (1*G fails
-//! too), which points at per-invocation stack growth on the software
-//! adapter. These probes are ignored until the ladder runs in short
-//! dispatches; run them with `cargo test --lib sigverify_probe -- --ignored`.
+//! Finding (lavapipe, Mesa's software Vulkan): field ops and a single
+//! `pt_add` of any inputs agree with k256, and so does the one-invocation
+//! ladder for its first ~140 additions (loop form of `pt_add`; ~400 for the
+//! straight-line form); then one addition goes wrong although the same
+//! inputs through the same function alone give the right point. The
+//! failing step depends on how much per-call state the addition keeps, not
+//! on the data (1*G fails too). The verifier therefore runs the ladder in
+//! short dispatches (`ladder` entry); the one-invocation `double_mul` these
+//! probes use still shows the fault, so they are ignored diagnostics:
+//! `cargo test --lib sigverify_probe -- --ignored`.
 //! `MICROMINE_PROBE_WGSL=path` probes a shader under work without a rebuild,
-//! and a copy whose ladder runs `step <= probe_stop` lets the prefix tests
+//! and a copy whose `double_mul` runs `probe_stop + 1u` steps lets the prefix tests
 //! stop it early.
 
 use k256::elliptic_curve::PrimeField;
@@ -271,7 +272,7 @@ fn point_probe(op: u32, p: [FieldElement; 3], q: [FieldElement; 3]) -> Probe {
 }
 
 #[test]
-#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs)"]
+#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs); diagnostic"]
 fn shader_layers_agree_with_k256() {
     let mut rng = ChaCha8Rng::seed_from_u64(13);
     let g = ProjectivePoint::GENERATOR;
@@ -485,7 +486,7 @@ fn ladder_prefix(a: &Scalar, b: &Scalar, q: &ProjectivePoint, stop: u32) -> Proj
 }
 
 #[test]
-#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs)"]
+#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs); diagnostic"]
 fn ladder_prefixes_agree_with_k256() {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let a = Scalar::from_repr(FieldBytes::from(rng.random::<[u8; 32]>())).unwrap();
@@ -641,7 +642,7 @@ fn bytes3(f: &Fe3) -> [[u8; 32]; 3] {
 }
 
 #[test]
-#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs)"]
+#[ignore = "lavapipe: the ladder goes wrong after ~140 additions per invocation (module docs); diagnostic"]
 fn first_wrong_step_traced_to_a_field_op() {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let a = Scalar::from_repr(FieldBytes::from(rng.random::<[u8; 32]>())).unwrap();
