@@ -309,11 +309,14 @@ impl Backend for GpuBackend {
 
     /// Far bigger batches than a CPU worker's amortise a submission and its
     /// readback; a scrypt call must also fill every lane the device holds;
-    /// a signature call is one device piece (17 submissions of the ladder).
+    /// a signature call is at most one device piece (17 ladder submissions).
     fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {
         let batch = kernel.max_chunk() * 256;
         match kernel {
             crate::kernel::Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
+            // A software adapter verifies ~100 a second: a full piece
+            // would be one 40 s call.
+            crate::kernel::Kernel::SigVerify if self.summary.device_type == "cpu" => 256,
             crate::kernel::Kernel::SigVerify => MAX_SIG_BATCH as u64,
             _ => batch,
         }
