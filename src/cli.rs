@@ -115,11 +115,12 @@ pub struct RunArgs {
     /// Device profile: a built-in name, a TOML file, or `all`. Repeatable. Default: host.
     #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
-    /// Kernel to benchmark: sha256d, headers, merkle, duco-s1, scrypt or all.
-    /// Repeatable. Default: all.
+    /// Kernel to benchmark: sha256d, headers, merkle, duco-s1, scrypt,
+    /// sigverify or all. Repeatable. Default: all.
     #[arg(long = "kernel", value_name = "K", value_parser = kernel_choice)]
     pub kernels: Vec<KernelChoice>,
-    /// Backend: scalar, simd (best CPU level), a level name, gpu, or all.
+    /// Backend: scalar, simd (best CPU level), a level name, gpu, all, or
+    /// for sigverify a signature library (libsecp256k1, k256).
     #[arg(long, default_value = "simd", value_name = "NAME")]
     pub backend: String,
     /// Worker threads (default: all logical cores, at most the profile's cores).
@@ -224,7 +225,7 @@ pub struct BackendsArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Print the checks as JSON (one object per check) instead of lines.
+    /// Print the checks as JSON (one object per check) instead of a table.
     #[arg(long)]
     pub json: bool,
 }

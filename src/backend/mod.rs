@@ -38,29 +38,45 @@ pub enum BackendError {
 
 /// One way of running the kernels. Each call is one worker's batch; the
 /// harness splits work across threads when [`Backend::wants_threads`] says so.
+///
+/// Every kernel's method answers [`BackendError::Unsupported`] unless the
+/// backend has code for it, so a new kernel adds one method here and its
+/// code only to the backends that run it.
 pub trait Backend: Send + Sync {
     /// The name used on the command line and in reports.
     fn name(&self) -> String;
 
     /// Every nonce in `range` (inside 0..2^32) whose header hash meets the target.
-    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError>;
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        let _ = (p, range);
+        Err(self.unsupported(Kernel::Sha256d))
+    }
 
     /// sha256d of each header into `out`, which has the same length.
     fn hash_headers(
         &self,
         headers: &[[u8; HEADER_LEN]],
         out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError>;
+    ) -> Result<(), BackendError> {
+        let _ = (headers, out);
+        Err(self.unsupported(Kernel::Headers))
+    }
 
     /// sha256d(level[2i] || level[2i+1]) into out[i]; `level.len() == 2 * out.len()`.
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError>;
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        let _ = (level, out);
+        Err(self.unsupported(Kernel::Merkle))
+    }
 
     /// Every n in `range` that solves the DUCO-S1 job.
     fn duco_search(
         &self,
         p: &duco::Prepared,
         range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError>;
+    ) -> Result<DucoOutcome, BackendError> {
+        let _ = (p, range);
+        Err(self.unsupported(Kernel::DucoS1))
+    }
 
     /// Every nonce in `range` whose scrypt hash meets the job's target.
     /// Convenient, not fast on a CPU: it allocates scratchpads per call;
@@ -69,12 +85,26 @@ pub trait Backend: Send + Sync {
         &self,
         job: &ScryptJob,
         range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError>;
+    ) -> Result<SearchOutcome, BackendError> {
+        let _ = (job, range);
+        Err(self.unsupported(Kernel::Scrypt))
+    }
 
     /// One verdict per signature into `out`, which has the same length.
     /// Items come from the host checks (`SigItem`'s constructors), so a
     /// backend decides only the curve arithmetic.
-    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError>;
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
+        let _ = (items, out);
+        Err(self.unsupported(Kernel::SigVerify))
+    }
+
+    /// The answer of a kernel method this backend has no code for.
+    fn unsupported(&self, kernel: Kernel) -> BackendError {
+        BackendError::Unsupported {
+            backend: self.name(),
+            kernel,
+        }
+    }
 
     /// Whether this backend runs `kernel` at all (a signature library runs
     /// only `sigverify`).

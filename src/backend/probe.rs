@@ -4,22 +4,20 @@
 //! AVX-512 at sha256d on some CPUs, and a clock that drops under 512-bit
 //! load can undo the width), so the choice is measured, not assumed.
 
-use std::hint::black_box;
 use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::backend::cpu::scrypt::ScryptWorker;
 use crate::backend::cpu::{CpuBackend, Platform};
 use crate::backend::worker::Worker;
 use crate::backend::{Backend, BackendError};
 use crate::kernel::Kernel;
-use crate::kernel::duco::{self, DucoJob, DucoOutcome};
-use crate::kernel::header::{HEADER_LEN, Target, target_from_compact};
+use crate::kernel::duco::{self, DucoOutcome};
+use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
-use crate::kernel::search::{Prepared, SearchJob, SearchOutcome};
+use crate::kernel::search::{Prepared, SearchOutcome};
 
 /// How long the probe runs each level.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -84,9 +82,15 @@ pub fn choose(rates: &[(Platform, f64)]) -> Platform {
         .map_or(Platform::Portable, |r| r.0)
 }
 
-/// Times `kernel` at every candidate level and picks one.
-pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, KernelProbe) {
-    let rates: Vec<(Platform, f64)> = candidates(kernel)
+/// Times `kernel` at every candidate level and picks one. With a single
+/// candidate (sigverify: one library, no levels) there is nothing to choose
+/// and nothing is timed, so there is no probe to record.
+pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, Option<KernelProbe>) {
+    let levels = candidates(kernel);
+    if let &[only] = levels.as_slice() {
+        return (only, None);
+    }
+    let rates: Vec<(Platform, f64)> = levels
         .into_iter()
         .map(|level| (level, level_rate(level, kernel, settings)))
         .collect();
@@ -104,13 +108,20 @@ pub fn probe_kernel(kernel: Kernel, settings: ProbeSettings) -> (Platform, Kerne
             .collect(),
         settings,
     };
-    (chosen, probe)
+    (chosen, Some(probe))
 }
 
 /// The best rate of `settings.trials` trials, after one untimed call that
-/// faults the scratch in.
+/// faults the scratch in. The probe times the same worker, job and batch
+/// that `run` times, so it needs nothing of its own per kernel.
 fn level_rate(level: Platform, kernel: Kernel, settings: ProbeSettings) -> f64 {
-    let mut call = workload(level, kernel);
+    let cpu = CpuBackend { platform: level };
+    let backend: &dyn Backend = &cpu;
+    let batch = backend.batch(kernel);
+    let mut worker = backend.worker(kernel, 0, 1);
+    // A failing level counts as rate 0: it loses the choice, and its
+    // cross-check fails where the report's verification runs.
+    let mut call = || worker.run(batch).unwrap_or(0);
     call();
     let trial = Duration::from_secs_f64(settings.trial_ms / 1e3);
     (0..settings.trials.max(1))
@@ -125,103 +136,12 @@ fn level_rate(level: Platform, kernel: Kernel, settings: ProbeSettings) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// A fixed job, not a real one: the probe only compares levels, and every
-/// level is checked against real data elsewhere before its rate counts.
-fn fixed_header() -> [u8; HEADER_LEN] {
-    std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11))
-}
-
-/// One call of the kernel at `level` on fixed inputs; it returns the units done.
-fn workload(level: Platform, kernel: Kernel) -> Box<dyn FnMut() -> u64> {
-    match kernel {
-        Kernel::Sha256d => {
-            let p = Prepared::new(&SearchJob {
-                header: fixed_header(),
-                target: target_from_compact(0x1d00ffff).expect("valid nBits"),
-            });
-            counted(8192, move |r| black_box(level.search(&p, r)).hashed)
-        }
-        Kernel::Headers => {
-            let headers: Vec<[u8; HEADER_LEN]> = (0..512u32)
-                .map(|i| {
-                    let mut h = fixed_header();
-                    h[76..].copy_from_slice(&i.to_le_bytes());
-                    h
-                })
-                .collect();
-            let mut out = vec![[0u8; 32]; headers.len()];
-            Box::new(move || {
-                level.hash_headers(&headers, &mut out);
-                black_box(&out);
-                out.len() as u64
-            })
-        }
-        Kernel::Merkle => {
-            let nodes: Vec<[u8; 32]> = (0..1024u32)
-                .map(|i| std::array::from_fn(|b| (i as u8) ^ (b as u8).wrapping_mul(13)))
-                .collect();
-            let mut out = vec![[0u8; 32]; nodes.len() / 2];
-            Box::new(move || {
-                level.merkle_pairs(&nodes, &mut out);
-                black_box(&out);
-                out.len() as u64
-            })
-        }
-        Kernel::DucoS1 => {
-            let job = DucoJob::new(
-                "ba29a15896fd2d792d5c4b60668bf2b9feebc51d",
-                "0000000000000000000000000000000000000000",
-                100_000_000,
-            )
-            .expect("valid job");
-            let p = duco::Prepared::new(&job);
-            // Seven-digit n, as a mid-range device's job has.
-            counted(8192, move |r| {
-                let base = 1_000_000 + r.start % 8_000_000;
-                let r = base..base + (r.end - r.start);
-                level.duco_search(&p, r).map_or(0, |o| black_box(o).hashed)
-            })
-        }
-        Kernel::Scrypt => {
-            let job = ScryptJob {
-                header: fixed_header(),
-                target: Target([0; 32]),
-            };
-            let mut worker = ScryptWorker::new(level);
-            counted(16, move |r| {
-                worker.search(&job, r).map_or(0, |o| black_box(o).hashed)
-            })
-        }
-        // Every level runs the same library; timed only so the report has
-        // the same record for every kernel.
-        Kernel::SigVerify => {
-            let cpu = CpuBackend { platform: level };
-            let items = crate::kernel::sigverify::fixtures::block_items();
-            let mut out = vec![crate::kernel::sigverify::Verdict::Valid; items.len()];
-            Box::new(move || {
-                cpu.verify_sigs(&items, &mut out).map_or(0, |()| {
-                    black_box(&out);
-                    out.len() as u64
-                })
-            })
-        }
-    }
-}
-
-/// A call over the next `chunk` nonces each time, from 0 upwards.
-fn counted(chunk: u64, mut f: impl FnMut(Range<u64>) -> u64 + 'static) -> Box<dyn FnMut() -> u64> {
-    let mut next = 0u64;
-    Box::new(move || {
-        let r = next..next + chunk;
-        next = (next + chunk) % (1 << 31);
-        f(r)
-    })
-}
-
 /// The `simd` backend: each kernel runs at the level its probe chose.
 #[derive(Debug, Default)]
 pub struct MeasuredCpu {
-    chosen: [OnceLock<(CpuBackend, KernelProbe)>; Kernel::ALL.len()],
+    /// The level per kernel, with its probe; `None` when there was nothing
+    /// to choose between (one candidate), so nothing was timed.
+    chosen: [OnceLock<(CpuBackend, Option<KernelProbe>)>; Kernel::ALL.len()],
 }
 
 impl MeasuredCpu {
@@ -239,7 +159,9 @@ impl MeasuredCpu {
         &self.chosen[i]
             .get_or_init(|| {
                 let (level, probe) = probe_kernel(kernel, DEFAULT_SETTINGS);
-                eprintln!("simd: {}", describe(&probe));
+                if let Some(p) = &probe {
+                    eprintln!("simd: {}", describe(p));
+                }
                 (CpuBackend { platform: level }, probe)
             })
             .0
@@ -250,11 +172,12 @@ impl MeasuredCpu {
         self.cpu(kernel).platform
     }
 
-    /// The probes done so far, in [`Kernel::ALL`] order: what a report records.
+    /// The probes done so far, in [`Kernel::ALL`] order: what a report
+    /// records. Kernels with a single candidate have none.
     pub fn probes(&self) -> Vec<KernelProbe> {
         self.chosen
             .iter()
-            .filter_map(|c| c.get().map(|(_, p)| p.clone()))
+            .filter_map(|c| c.get().and_then(|(_, p)| p.clone()))
             .collect()
     }
 }
@@ -340,6 +263,7 @@ impl Backend for MeasuredCpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::duco::DucoJob;
 
     #[test]
     fn ties_go_to_the_earlier_level_and_clear_wins_to_the_faster() {
@@ -351,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn every_kernel_probes_each_own_code_level_once_and_picks_one_of_them() {
+    fn every_kernel_with_a_choice_probes_each_own_code_level_once_and_picks_one() {
         let settings = ProbeSettings {
             trial_ms: 1.0,
             trials: 1,
@@ -360,10 +284,16 @@ mod tests {
             let levels = candidates(kernel);
             assert!(levels.contains(&Platform::Portable), "{kernel}");
             let (chosen, probe) = probe_kernel(kernel, settings);
+            assert!(levels.contains(&chosen), "{kernel}");
+            if levels.len() == 1 {
+                // Nothing to choose between: no timing, no record.
+                assert!(probe.is_none(), "{kernel}: {probe:?}");
+                continue;
+            }
+            let probe = probe.unwrap_or_else(|| panic!("{kernel} has levels to choose from"));
             let names: Vec<&str> = probe.rates.iter().map(|r| r.level.as_str()).collect();
             let want: Vec<&str> = levels.iter().map(|p| p.name()).collect();
             assert_eq!(names, want, "{kernel}");
-            assert!(levels.contains(&chosen), "{kernel}");
             assert_eq!(probe.chosen, chosen.name());
             assert!(probe.rates.iter().all(|r| r.rate > 0.0), "{probe:?}");
             for p in Platform::ALL {
@@ -376,6 +306,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn sigverify_is_not_probed_and_keeps_its_library_name() {
+        // One library, no levels: a probe would only record a level name
+        // ("scalar") that disagrees with the row's "libsecp256k1".
+        assert_eq!(candidates(Kernel::SigVerify), vec![Platform::Portable]);
+        let b = MeasuredCpu::new();
+        assert_eq!(b.level_name(Kernel::SigVerify), "libsecp256k1");
+        assert!(b.probes().is_empty(), "{:?}", b.probes());
+        use crate::kernel::sigverify::{Reason, Verdict, fixtures};
+        let items = fixtures::block_items();
+        let mut out = vec![Verdict::Invalid(Reason::EmptySignature); items.len()];
+        b.verify_sigs(&items, &mut out).unwrap();
+        assert!(out.iter().all(|v| v.is_valid()), "{out:?}");
+        // A kernel with levels to choose from is still probed and recorded.
+        b.level(Kernel::Merkle);
+        let probes = b.probes();
+        assert_eq!(probes.len(), 1);
+        assert_eq!(probes[0].kernel, Kernel::Merkle.name());
     }
 
     #[test]

@@ -2,8 +2,10 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::ui;
 use crate::cli::BackendsArgs;
 use micromine::backend::cpu::Platform;
+use micromine::export::markdown::Table;
 use micromine::kernel::Kernel;
 
 /// One backend as `backends --json` prints it.
@@ -104,25 +106,55 @@ fn gpu_row() -> Row {
     }
 }
 
-/// Which level runs each coin kernel: a level without code of its own for
-/// a kernel runs the best weaker level's.
-fn coin_levels() -> String {
-    let line = |k: Kernel| {
-        let levels: Vec<String> = Platform::ALL
-            .iter()
-            .filter(|p| p.availability().is_ok())
-            .map(|&p| match p.for_kernel(k) {
-                q if q == p => p.name().to_string(),
-                q => format!("{}->{}", p.name(), q.name()),
-            })
-            .collect();
-        format!("{k}: {}", levels.join(", "))
-    };
-    format!(
-        "coin kernels by level: {}; {}",
-        line(Kernel::DucoS1),
-        line(Kernel::Scrypt)
-    )
+/// Which level's code runs each coin kernel on each available level: a
+/// level without code of its own for a kernel runs the best weaker level's.
+fn coin_levels() -> Table {
+    let coins = [Kernel::DucoS1, Kernel::Scrypt];
+    let mut headers = vec!["Level".to_string()];
+    headers.extend(coins.iter().map(|k| format!("{k} runs")));
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new("Coin kernels by level", &headers, headers.len());
+    for &p in Platform::ALL.iter().filter(|p| p.availability().is_ok()) {
+        let mut row = vec![p.name().to_string()];
+        row.extend(coins.iter().map(|&k| p.for_kernel(k).name().to_string()));
+        t.push(row);
+    }
+    t
+}
+
+/// The backends, one row each; the GPU adapter's details go under the table.
+fn backends_table(rows: &[Row]) -> Table {
+    let mut t = Table::new("Backends", &["Backend", "Kind", "Lanes", "Status"], 2);
+    t.right[3] = false;
+    for r in rows {
+        let lanes = r.lanes.map_or_else(|| "-".to_string(), |l| l.to_string());
+        let status = match (&r.reason, r.default) {
+            (None, true) => "available (simd default)".to_string(),
+            (None, false) => "available".to_string(),
+            (Some(why), _) => format!("unavailable: {why}"),
+        };
+        t.push(vec![r.name.clone(), r.kind.to_string(), lanes, status]);
+        #[cfg(feature = "gpu")]
+        if let Some(a) = &r.adapter {
+            t.notes.push(format!(
+                "{}: adapter {} ({}, {}), driver {} {}; timing: {}",
+                r.name,
+                a.name,
+                a.backend_api,
+                a.device_type,
+                a.driver,
+                a.driver_info,
+                r.timing.as_deref().unwrap_or("unknown")
+            ));
+        }
+        if let Some(lanes) = &r.scrypt_lanes {
+            t.notes.push(format!(
+                "{}: scrypt {lanes}; duco-s1 and scrypt run as WGSL kernels",
+                r.name
+            ));
+        }
+    }
+    t
 }
 
 pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
@@ -132,30 +164,9 @@ pub fn run(args: &BackendsArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for r in &rows {
-        let lanes = r.lanes.map_or(String::new(), |l| format!("{l} lanes"));
-        let state = match &r.reason {
-            None => "available".to_string(),
-            Some(why) => format!("unavailable: {why}"),
-        };
-        let default = if r.default { "  (simd default)" } else { "" };
-        println!("{:<10} {:<4} {:<9} {state}{default}", r.name, r.kind, lanes);
-        #[cfg(feature = "gpu")]
-        if let Some(a) = &r.adapter {
-            println!(
-                "           adapter: {} ({}, {}), driver: {} {}; timing: {}",
-                a.name,
-                a.backend_api,
-                a.device_type,
-                a.driver,
-                a.driver_info,
-                r.timing.as_deref().unwrap_or("unknown")
-            );
-        }
-        if let Some(lanes) = &r.scrypt_lanes {
-            println!("           scrypt: {lanes}; duco-s1 and scrypt run as WGSL kernels");
-        }
-    }
-    println!("{}", coin_levels());
+    let style = ui::stdout_style();
+    print!("{}", backends_table(&rows).render_terminal(style));
+    println!();
+    print!("{}", coin_levels().render_terminal(style));
     Ok(ExitCode::SUCCESS)
 }

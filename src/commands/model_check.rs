@@ -2,12 +2,16 @@
 //! come from profile data and the shipped kernel-cost table only, so the
 //! table is the same on every machine; exit 1 when a check fails.
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Args;
+use micromine::export::markdown::Table;
+use micromine::export::units::si;
+use micromine::kernel::Kernel;
 use micromine::profile::check::{self, HashPath, Row, Summary, TOLERANCE};
 use micromine::profile::{self, Profile, builtin};
+
+use super::ui;
 
 #[derive(Debug, Args)]
 pub struct ModelCheckArgs {
@@ -46,8 +50,10 @@ pub fn run(args: &ModelCheckArgs) -> anyhow::Result<ExitCode> {
             "rows": rows,
             "summary": summary,
         }))? + "\n"
+    } else if args.markdown {
+        table(&rows, &summary).render_markdown()
     } else {
-        render(&rows, &summary, args.markdown)
+        table(&rows, &summary).render_terminal(ui::stdout_style())
     };
     print!("{text}");
     let outside = summary.checks - summary.passed;
@@ -58,15 +64,9 @@ pub fn run(args: &ModelCheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A rate with an SI prefix.
-fn si(v: f64) -> String {
-    let (scale, p) = match v {
-        v if v >= 1e9 => (1e9, "G"),
-        v if v >= 1e6 => (1e6, "M"),
-        v if v >= 1e3 => (1e3, "k"),
-        _ => (1.0, ""),
-    };
-    format!("{:.3}{p}", v / scale)
+/// A rate in the kernel's own unit with an SI prefix: `55 kH/s`.
+fn rate(v: f64, kernel: &str) -> String {
+    si(v, Kernel::from_name(kernel).map_or("/s", Kernel::unit))
 }
 
 fn role(r: &Row) -> &'static str {
@@ -86,86 +86,63 @@ fn path(r: &Row) -> &'static str {
     }
 }
 
-fn render_rows(out: &mut String, rows: &[Row], markdown: bool) {
-    let header = [
-        "profile",
-        "kernel",
-        "path",
-        "cores@MHz",
-        "predicted/s",
-        "published/s",
-        "ratio",
-        "role",
-        "source",
-    ];
-    if markdown {
-        let _ = writeln!(out, "| {} |", header.join(" | "));
-        let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
-    } else {
-        let _ = writeln!(
-            out,
-            "{:<15} {:<8} {:<4} {:>10} {:>11} {:>11} {:>6}  {:<18} {}",
-            header[0],
-            header[1],
-            header[2],
-            header[3],
-            header[4],
-            header[5],
-            header[6],
-            header[7],
-            header[8]
-        );
-    }
+fn table(rows: &[Row], s: &Summary) -> Table {
+    let mut t = Table::new(
+        &format!(
+            "Model check: predictions against published figures (+/-{:.0}%)",
+            100.0 * TOLERANCE
+        ),
+        &[
+            "Profile",
+            "Kernel",
+            "Path",
+            "Cores@MHz",
+            "Predicted",
+            "Published",
+            "Ratio",
+            "Role",
+            "Source",
+        ],
+        3,
+    );
+    t.right[7] = false;
+    t.right[8] = false;
     for r in rows {
-        let at = format!("{}@{:.0}", r.cores, r.clock_mhz);
-        let (pred, publ, ratio) = (si(r.predicted), si(r.published), format!("{:.2}", r.ratio));
-        if markdown {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {at} | {pred} | {publ} | {ratio} | {} | {} |",
-                r.profile,
-                r.kernel,
-                path(r),
-                role(r),
-                r.source.replace('|', "/")
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "{:<15} {:<8} {:<4} {at:>10} {pred:>11} {publ:>11} {ratio:>6}  {:<18} {}",
-                r.profile,
-                r.kernel,
-                path(r),
-                role(r),
-                r.source
-            );
-        }
+        t.push(vec![
+            r.profile.clone(),
+            r.kernel.clone(),
+            path(r).to_string(),
+            format!("{}@{:.0}", r.cores, r.clock_mhz),
+            rate(r.predicted, &r.kernel),
+            rate(r.published, &r.kernel),
+            format!("{:.2}", r.ratio),
+            role(r).to_string(),
+            r.source.clone(),
+        ]);
     }
+    t.notes = summary(s);
+    t
 }
 
-fn render(rows: &[Row], s: &Summary, markdown: bool) -> String {
-    let mut out = String::new();
-    render_rows(&mut out, rows, markdown);
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{} calibration figure(s), {} check(s) ({} lower bounds): {} within +/-{:.0}% or held, {} outside",
-        s.calibrations,
-        s.checks,
-        s.lower_bounds,
-        s.passed,
-        100.0 * TOLERANCE,
-        s.checks - s.passed
-    );
-    let _ = writeln!(
-        out,
-        "median |ln(predicted/published)| over two-sided checks: {:.3} (a factor of {:.2})",
-        s.median_abs_log_ratio,
-        s.median_abs_log_ratio.exp()
-    );
+fn summary(s: &Summary) -> Vec<String> {
+    let mut notes = vec![
+        format!(
+            "{} calibration figure(s), {} check(s) ({} lower bounds): {} within +/-{:.0}% or held, {} outside",
+            s.calibrations,
+            s.checks,
+            s.lower_bounds,
+            s.passed,
+            100.0 * TOLERANCE,
+            s.checks - s.passed
+        ),
+        format!(
+            "median |ln(predicted/published)| over two-sided checks: {:.3} (a factor of {:.2})",
+            s.median_abs_log_ratio,
+            s.median_abs_log_ratio.exp()
+        ),
+    ];
     if let Some(w) = &s.worst {
-        let _ = writeln!(
-            out,
+        notes.push(format!(
             "worst: {} {} {} ratio {:.2} ({}); {}",
             w.profile,
             w.kernel,
@@ -173,8 +150,8 @@ fn render(rows: &[Row], s: &Summary, markdown: bool) -> String {
             w.ratio,
             role(w),
             w.source
-        );
+        ));
     }
-    let _ = writeln!(out, "kernel costs: {}", profile::costs::SOURCE);
-    out
+    notes.push(format!("kernel costs: {}", profile::costs::SOURCE));
+    notes
 }

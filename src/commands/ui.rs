@@ -54,11 +54,6 @@ pub fn stderr_style() -> Style {
     }
 }
 
-/// Whether stdout gets colour (lines that are not tables).
-pub fn stdout_color() -> bool {
-    color(std::io::stdout().is_terminal())
-}
-
 /// `text` in red or green when `on`.
 pub fn paint(text: &str, ok: bool, on: bool) -> String {
     if on {

@@ -13,6 +13,7 @@ use micromine::backend::cpu::sigverify::SigLibrary;
 use micromine::backend::{Backend, select};
 use micromine::bench::nist;
 use micromine::bench::{self, Engine};
+use micromine::export::markdown::{Style, Table};
 use micromine::kernel::Kernel;
 use micromine::kernel::chain;
 use micromine::kernel::fixtures::{
@@ -55,14 +56,29 @@ struct Check {
     detail: String,
 }
 
+/// Column widths (with the two spaces between columns) of the rows printed
+/// as checks finish, so that rows printed seconds apart line up: `Status`, and
+/// the longest check name, `avx512 chain, header 5000 merkle root flipped`.
+const ROW_WIDTHS: [u16; 2] = [8, 47];
+
+const COLUMNS: [&str; 3] = ["Status", "Check", "Detail"];
+
 /// Counts check results; prints each as it comes, or keeps them for JSON.
 #[derive(Default)]
 struct Tally {
     run: usize,
     failed: usize,
     json: bool,
-    color: bool,
+    style: Style,
     checks: Vec<Check>,
+}
+
+/// The checks' table: the header alone, or one row, at fixed widths.
+fn row_table(row: Option<Vec<String>>) -> Table {
+    let mut t = Table::new("", &COLUMNS, COLUMNS.len());
+    t.widths = ROW_WIDTHS.to_vec();
+    t.rows.extend(row);
+    t
 }
 
 impl Tally {
@@ -91,12 +107,9 @@ impl Tally {
             });
             return;
         }
-        let word = match status {
-            "ok" => ui::paint("ok  ", true, self.color),
-            "fail" => ui::paint("FAIL", false, self.color),
-            _ => "skip".to_string(),
-        };
-        println!("{word}  {name}: {detail}");
+        let word = if status == "fail" { "FAIL" } else { status };
+        let row = vec![word.to_string(), name.to_string(), detail];
+        println!("{}", row_table(Some(row)).grid(self.style, false));
     }
 }
 
@@ -200,9 +213,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
 
     let mut t = Tally {
         json: args.json,
-        color: ui::stdout_color(),
+        style: ui::stdout_style(),
         ..Tally::default()
     };
+    if !t.json {
+        println!("{}", row_table(None).grid(t.style, true));
+    }
     nist_checks(&mut t)?;
     let mut engines = Vec::new();
     for &level in Platform::ALL {

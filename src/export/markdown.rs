@@ -41,13 +41,76 @@ fn cell(text: &str, color: bool) -> comfy_table::Cell {
         return c;
     }
     match text {
-        "FAILED" | "FAIL" | "regression" => c.fg(comfy_table::Color::Red),
-        "improvement" | "ok" => c.fg(comfy_table::Color::Green),
+        "FAILED" | "FAIL" | "regression" | "CHECK FAILED" | "LOWER BOUND BROKEN" => {
+            c.fg(comfy_table::Color::Red)
+        }
+        "improvement" | "ok" | "check ok" | "lower bound held" => c.fg(comfy_table::Color::Green),
         _ => c,
     }
 }
 
+/// A cell's number and the suffix kept after it (`7170x` is 7170 and `x`;
+/// `0.986%` is 0.00986 and none), when the cell is a bare number: units, `$`
+/// and separators rule a cell out.
+fn bare_number(cell: &str) -> Option<(f64, &str)> {
+    let (num, suffix, scale) = if let Some(n) = cell.strip_suffix('x') {
+        (n, "x", 1.0)
+    } else if let Some(n) = cell.strip_suffix('%') {
+        (n, "", 0.01)
+    } else {
+        (cell, "", 1.0)
+    };
+    let digits = num.chars().any(|c| c.is_ascii_digit());
+    let allowed = num.chars().all(|c| c.is_ascii_digit() || ".e-".contains(c));
+    if !(digits && allowed) {
+        return None;
+    }
+    num.parse::<f64>().ok().map(|v| (v * scale, suffix))
+}
+
+/// Three significant digits in scientific notation, zeros trimmed: `1.75e1`.
+fn scientific(v: f64) -> String {
+    let s = format!("{v:.2e}");
+    match s.split_once('e') {
+        Some((m, e)) if m.contains('.') => {
+            format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+        }
+        _ => s,
+    }
+}
+
+/// One number format per column: where a column's bare numbers mix plain
+/// (`17.5`, `0.986%`) and scientific (`2.46e7`) notation, all of them are
+/// written in scientific, so magnitudes compare by exponent down the column.
+fn one_format_per_column(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut out = rows.to_vec();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    for c in 0..columns {
+        let cells = || rows.iter().filter_map(|r| r.get(c));
+        let numbers: Vec<&String> = cells().filter(|s| bare_number(s).is_some()).collect();
+        let sci = numbers.iter().filter(|s| s.contains('e')).count();
+        if sci == 0 || sci == numbers.len() {
+            continue;
+        }
+        for row in out.iter_mut() {
+            if let Some(cell) = row.get_mut(c)
+                && let Some((v, suffix)) = bare_number(cell)
+                && v != 0.0
+                && !cell.contains('e')
+            {
+                *cell = format!("{}{suffix}", scientific(v));
+            }
+        }
+    }
+    out
+}
+
 impl Table {
+    /// The rows as every renderer shows them: one number format per column.
+    pub fn shown_rows(&self) -> Vec<Vec<String>> {
+        one_format_per_column(&self.rows)
+    }
+
     /// A table whose first `left` columns are text and the rest numbers.
     pub fn new(title: &str, headers: &[&str], left: usize) -> Self {
         Table {
@@ -110,7 +173,7 @@ impl Table {
         if header {
             t.set_header(self.headers.clone());
         }
-        for r in &self.rows {
+        for r in &self.shown_rows() {
             t.add_row(r.iter().map(|c| cell(c, style.color)));
         }
         if !self.widths.is_empty() {
@@ -149,7 +212,7 @@ impl Table {
             .map(|r| if *r { "---:" } else { "---" })
             .collect();
         out.push_str(&format!("|{}|\n", rule.join("|")));
-        for r in &self.rows {
+        for r in &self.shown_rows() {
             out.push_str(&format!(
                 "| {} |\n",
                 r.iter().map(esc).collect::<Vec<_>>().join(" | ")
@@ -184,6 +247,46 @@ mod tests {
         assert_eq!(lines[2], "-----------------");
         assert_eq!(lines[3], "esp32    250 kH/s");
         assert_eq!(lines[4], "a|b      1.2 TH/s");
+    }
+
+    #[test]
+    fn a_column_mixing_plain_and_scientific_is_written_in_scientific() {
+        let mut t = Table::new("Energy", &["Profile", "J/TH", "vs best", "Threads"], 1);
+        t.push(vec![
+            "esp32".into(),
+            "2.46e7".into(),
+            "1.64e6x".into(),
+            "2".into(),
+        ]);
+        t.push(vec![
+            "phone".into(),
+            "107543".into(),
+            "7170x".into(),
+            "2".into(),
+        ]);
+        t.push(vec!["S21".into(), "17.5".into(), "1x".into(), "-".into()]);
+        t.push(vec!["host".into(), "n/a".into(), "0".into(), "1".into()]);
+        let mut odds = Table::new("Odds", &["Profile", "P", "Availability"], 1);
+        odds.push(vec!["esp32".into(), "2.72e-13".into(), "95%".into()]);
+        odds.push(vec!["S21".into(), "0.986%".into(), "100%".into()]);
+        let shown = odds.shown_rows();
+        assert_eq!(shown[1], ["S21", "9.86e-3", "100%"]);
+        let col =
+            |i: usize| -> Vec<String> { t.shown_rows().iter().map(|r| r[i].clone()).collect() };
+        assert_eq!(col(1), ["2.46e7", "1.08e5", "1.75e1", "n/a"]);
+        assert_eq!(col(2), ["1.64e6x", "7.17e3x", "1e0x", "0"]);
+        // A column of plain numbers, and the text, are left alone.
+        assert_eq!(col(3), ["2", "2", "-", "1"]);
+        assert_eq!(col(0), ["esp32", "phone", "S21", "host"]);
+        assert!(
+            t.render_markdown()
+                .contains("| phone | 1.08e5 | 7.17e3x | 2 |")
+        );
+        assert!(t.render_plain().contains("1.75e1"));
+        // Units, dollars and separators mark a cell as not a bare number.
+        for cell in ["0.3 W", "$0.00109", "929,699", "2@240", "-", "e"] {
+            assert_eq!(bare_number(cell), None, "{cell}");
+        }
     }
 
     #[test]

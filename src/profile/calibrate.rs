@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use crate::export::report::Calibration;
 
-use super::Emulated;
+use super::{Emulated, KernelCalibration};
 
 /// Instructions per block of a timed chain.
 const CHAIN_LEN: u64 = 100;
@@ -312,6 +312,32 @@ impl DeviceCalibration {
                 factor_source: self.factor_source.clone(),
             },
             rate,
+        ))
+    }
+}
+
+impl DeviceCalibration {
+    /// The report record and full device rate for a kernel the class has a
+    /// published figure of its own for: the device's cycles per unit come
+    /// from that figure, and the host rate only fills in the host columns.
+    /// The sha256d anchor plays no part in the rate.
+    pub fn for_calibrated_kernel(
+        &self,
+        device: &Emulated,
+        own: &KernelCalibration,
+        rate_per_thread: f64,
+    ) -> Result<(Calibration, f64), CalibrationError> {
+        let rate_per_thread = checked_rate(rate_per_thread)?;
+        let host_cycles = self.host_clock_hz.map(|hz| hz / rate_per_thread);
+        Ok((
+            Calibration {
+                host_clock_hz: self.host_clock_hz,
+                host_cycles_per_unit: host_cycles,
+                device_clock_hz: Some(device.cpu.big.clock_hz),
+                isa_cost_factor: host_cycles.map(|h| own.cycles_per_unit() / h),
+                factor_source: own.describe(),
+            },
+            own.device_rate(&device.cpu),
         ))
     }
 }

@@ -14,7 +14,7 @@ use crate::kernel::Kernel;
 
 use super::accelerator::Accelerator;
 use super::schema::RawPublished;
-use super::{Emulated, Profile, ProfileError, PublishedMeasurement, costs};
+use super::{Emulated, Profile, ProfileError, PublishedMeasurement, costs, kernel_cal};
 
 /// A check passes when prediction / published lies in 1 -/+ this.
 pub const TOLERANCE: f64 = 0.25;
@@ -37,6 +37,8 @@ pub enum FigureKind {
     /// Bulk SHA-1 cycles per byte on one core, read as DUCO-S1 nonces
     /// (66 of a block's 80 rounds each).
     Sha1CyclesPerByte,
+    /// Microseconds per signature verification on each of `cores` cores.
+    VerifyUs,
 }
 
 /// Which of the device's engines the figure was measured on.
@@ -69,6 +71,7 @@ impl Published {
                 self.clock_hz * f64::from(self.cores)
                     / (self.value * DUCO_BYTES_PER_NONCE * DUCO_ROUND_SHARE)
             }
+            FigureKind::VerifyUs => f64::from(self.cores) * 1e6 / self.value,
         }
     }
 }
@@ -81,13 +84,23 @@ fn invalid(file: &str, key: String, rule: impl Into<String>) -> ProfileError {
     }
 }
 
-fn figure_kind(measurement: &str, kernel: Kernel) -> Result<FigureKind, String> {
+fn figure_kind(
+    measurement: &str,
+    kernel: Kernel,
+    file: &str,
+    key: String,
+) -> Result<FigureKind, ProfileError> {
     match measurement {
         "rate" => Ok(FigureKind::Rate),
         "sha1-cycles-per-byte" if kernel == Kernel::DucoS1 => Ok(FigureKind::Sha1CyclesPerByte),
-        other => Err(format!(
-            "`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1)",
-            kernel.name()
+        "verify-us" if kernel == Kernel::SigVerify => Ok(FigureKind::VerifyUs),
+        other => Err(invalid(
+            file,
+            key,
+            format!(
+                "`{other}` is not a measurement of {} (known: rate; sha1-cycles-per-byte for duco-s1; verify-us for sigverify)",
+                kernel.name()
+            ),
         )),
     }
 }
@@ -96,18 +109,26 @@ fn hash_path(
     path: &str,
     kernel: Kernel,
     accelerator: Option<&Accelerator>,
-) -> Result<HashPath, String> {
+    file: &str,
+    key: String,
+) -> Result<HashPath, ProfileError> {
     match path {
         "software" => Ok(HashPath::Software),
         "hardware" if accelerator.is_some_and(|a| a.blocks(kernel).is_some()) => {
             Ok(HashPath::Hardware)
         }
-        "hardware" => Err(format!(
-            "no [accelerator] of this profile computes {}",
-            kernel.name()
+        "hardware" => Err(invalid(
+            file,
+            key,
+            format!(
+                "no [accelerator] of this profile computes {}",
+                kernel.name()
+            ),
         )),
-        other => Err(format!(
-            "unknown path `{other}` (known: software, hardware)"
+        other => Err(invalid(
+            file,
+            key,
+            format!("unknown path `{other}` (known: software, hardware)"),
         )),
     }
 }
@@ -131,10 +152,8 @@ pub(super) fn validate_published(
                     format!("unknown kernel `{}`", r.kernel),
                 )
             })?;
-            let kind = figure_kind(&r.measurement, kernel)
-                .map_err(|rule| invalid(file, key("measurement"), rule))?;
-            let path = hash_path(&r.path, kernel, accelerator)
-                .map_err(|rule| invalid(file, key("path"), rule))?;
+            let kind = figure_kind(&r.measurement, kernel, file, key("measurement"))?;
+            let path = hash_path(&r.path, kernel, accelerator, file, key("path"))?;
             if !(r.value.is_finite() && r.value > 0.0 && r.value < 1e15) {
                 return Err(invalid(
                     file,
@@ -182,8 +201,13 @@ pub(super) fn validate_published(
         .collect()
 }
 
-/// The model's software rate for `kernel` on `cores` cores at `clock_hz`.
+/// The model's software rate for `kernel` on `cores` cores at `clock_hz`:
+/// from the kernel's own calibration where the class has one, else through
+/// the sha256d calibration and the kernel's cost on the host.
 pub fn software_rate(e: &Emulated, kernel: Kernel, clock_hz: f64, cores: u32) -> Option<f64> {
+    if let Some(c) = kernel_cal::find(&e.kernel_calibrations, kernel) {
+        return Some(c.rate(clock_hz, cores));
+    }
     let anchor = e.cpu.isa.model_level(Kernel::Sha256d);
     let ratio = costs::ratio(anchor, e.cpu.isa.model_level(kernel), kernel)?;
     Some(clock_hz * f64::from(cores) / (e.calibration.device_cycles_per_nonce() * ratio))
@@ -268,6 +292,7 @@ fn calibration_rows(profile: &str, e: &Emulated) -> Vec<Row> {
     if let Some(r) = software_rate(e, Kernel::Sha256d, sw.clock_hz, sw.cores) {
         rows.push(row(profile, &sw, r, true));
     }
+    rows.extend(kernel_calibration_rows(profile, e));
     if let Some(a) = &e.accelerator {
         let hw = Published {
             kernel: a.calibration_kernel,
@@ -293,6 +318,27 @@ fn calibration_rows(profile: &str, e: &Emulated) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// The per-kernel calibrations of `e`, as rows that reproduce themselves.
+fn kernel_calibration_rows(profile: &str, e: &Emulated) -> Vec<Row> {
+    e.kernel_calibrations
+        .iter()
+        .filter_map(|c| {
+            let figure = Published {
+                kernel: c.kernel,
+                kind: FigureKind::Rate,
+                value: c.measured_rate(),
+                clock_hz: c.clock_hz,
+                cores: c.cores,
+                path: HashPath::Software,
+                lower_bound: false,
+                source: format!("{}: {}", c.library, c.source),
+            };
+            let predicted = software_rate(e, c.kernel, c.clock_hz, c.cores)?;
+            Some(row(profile, &figure, predicted, true))
+        })
+        .collect()
 }
 
 /// Every row for the given profiles: calibrations first, then checks.

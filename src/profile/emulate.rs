@@ -597,7 +597,12 @@ impl ProfileContext<'_> {
                     self.device_cal = Some(cal);
                 }
                 let cal = self.device_cal.as_ref().expect("set above");
-                let (mut c, software) = cal.for_kernel(e, per_thread).map_err(cal_err)?;
+                let own = super::kernel_cal::find(&e.kernel_calibrations, kernel);
+                let (mut c, software) = match own {
+                    Some(k) => cal.for_calibrated_kernel(e, k, per_thread),
+                    None => cal.for_kernel(e, per_thread),
+                }
+                .map_err(cal_err)?;
                 let full = match &e.accelerator {
                     Some(a) => {
                         let (hz, cores) = (e.cpu.big.clock_hz, e.cpu.cores());
@@ -616,13 +621,20 @@ impl ProfileContext<'_> {
                     }
                     None => software,
                 };
-                if kernel == Kernel::SigVerify {
+                if let Some(k) = own {
+                    notes.push(format!(
+                        "device rate from the class's own {} figure ({}), not from the sha256d calibration",
+                        k.kernel.name(),
+                        k.library
+                    ));
+                } else if kernel == Kernel::SigVerify {
                     // Wide multiplies, not SHA rounds: the ratio to sha256d
-                    // on this host is the only bridge until a class has a
+                    // on this host is the only bridge for a class with no
                     // published signature figure of its own.
-                    c.factor_source.push_str(
-                        "; sigverify extrapolated from this sha256d calibration (no published signature-verification figure for this class)",
-                    );
+                    let why = "sigverify extrapolated from this sha256d calibration (no published signature-verification figure for this class)";
+                    c.factor_source.push_str("; ");
+                    c.factor_source.push_str(why);
+                    notes.push(why.to_string());
                 }
                 Ok((c, full, host_samples(engine)?))
             }

@@ -8,9 +8,11 @@ pub mod calibrate;
 pub mod check;
 pub mod costs;
 pub mod emulate;
+pub mod kernel_cal;
 pub mod power;
 pub mod rapl;
 pub mod schema;
+pub mod sourcing;
 mod validate;
 
 use std::path::Path;
@@ -22,6 +24,7 @@ use crate::kernel::Kernel;
 
 pub use accelerator::Accelerator;
 pub use check::Published;
+pub use kernel_cal::KernelCalibration;
 pub use power::{Operating, PowerError, PowerModel};
 pub use schema::RawProfile;
 
@@ -186,6 +189,9 @@ pub struct Emulated {
     pub accelerator: Option<Accelerator>,
     /// Published figures the model is checked against.
     pub published: Vec<Published>,
+    /// Kernels whose device rate comes from a figure of their own, not
+    /// from the sha256d calibration.
+    pub kernel_calibrations: Vec<KernelCalibration>,
 }
 
 /// This machine, uncapped: its power figures are assumptions for energy only.

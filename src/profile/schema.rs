@@ -31,6 +31,10 @@ pub struct RawProfile {
     /// the ones it is calibrated on).
     #[serde(default)]
     pub published: Vec<RawPublished>,
+    /// Published per-kernel device figures that set a kernel's device rate
+    /// directly instead of extrapolating it from the sha256d calibration.
+    #[serde(default)]
+    pub kernel_calibration: Vec<RawKernelCalibration>,
     /// Where every figure in the file comes from.
     pub sources: Vec<RawSource>,
 }
@@ -190,6 +194,26 @@ pub struct RawPublished {
     /// prediction must not fall below it, and may exceed it.
     #[serde(default)]
     pub lower_bound: bool,
+    /// Repository and commit, or page and date.
+    pub source: String,
+}
+
+/// A published device figure for one kernel (today: `sigverify`) that
+/// calibrates that kernel on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKernelCalibration {
+    pub kernel: String,
+    /// `verify-us` (microseconds per verification on each core) or
+    /// `verify-rate` (verifications per second over `cores` cores).
+    pub measurement: String,
+    pub value: f64,
+    /// Clock of the measured device in MHz.
+    pub clock_mhz: f64,
+    /// Cores the measurement used.
+    pub cores: u32,
+    /// The library measured, e.g. `libsecp256k1 v0.7.2`.
+    pub library: String,
     /// Repository and commit, or page and date.
     pub source: String,
 }

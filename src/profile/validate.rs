@@ -339,6 +339,9 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 &calibration,
                 accelerator.as_ref(),
             )?;
+            let kernel_calibrations =
+                super::kernel_cal::validate_kernel_calibrations(file, &raw.kernel_calibration)?;
+            super::kernel_cal::check_published(file, &published, &kernel_calibrations)?;
             ProfileKind::Emulated(Box::new(Emulated {
                 gpu: match &gpu.model {
                     Some(m) => format!("{} ({m})", gpu.class),
@@ -352,6 +355,7 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 calibration,
                 accelerator,
                 published,
+                kernel_calibrations,
             }))
         }
         "host" => {
@@ -363,6 +367,7 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 ("reference", raw.reference.is_some()),
                 ("accelerator", raw.accelerator.is_some()),
                 ("published", !raw.published.is_empty()),
+                ("kernel_calibration", !raw.kernel_calibration.is_empty()),
             ] {
                 if present {
                     return Err(c.err(
@@ -394,6 +399,7 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
                 ("calibration", raw.calibration.is_some()),
                 ("accelerator", raw.accelerator.is_some()),
                 ("published", !raw.published.is_empty()),
+                ("kernel_calibration", !raw.kernel_calibration.is_empty()),
             ] {
                 if present {
                     return Err(c.err(
@@ -428,6 +434,9 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
             ));
         }
     };
+    // Last, so that a malformed figure is reported as malformed before it
+    // is reported as unsourced.
+    super::sourcing::check(file, &raw)?;
     Ok(Profile {
         name: raw.name,
         description: raw.description,

@@ -43,6 +43,140 @@ fn profiles_lists_every_shipped_profile_as_json() {
     assert_eq!(esp["calibration"]["value"], 55000.0);
 }
 
+/// The cells of a plain table's row: columns are two or more spaces apart.
+fn cells(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// A rate such as `200 TH/s` or `3.5 kW` back to a number.
+fn si_value(cell: &str, unit: &str) -> f64 {
+    let (num, prefixed) = cell.split_once(' ').unwrap();
+    let prefix = prefixed.strip_suffix(unit).unwrap();
+    let scale = match prefix {
+        "" => 1.0,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        other => panic!("prefix {other} in {cell}"),
+    };
+    num.parse::<f64>().unwrap() * scale
+}
+
+#[test]
+fn profiles_prints_one_table_row_per_profile_with_its_figures() {
+    let o = micromine(&["profiles"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let all = micromine::profile::builtin::all().unwrap();
+    let (devices, references) = text.split_once("\n\n").expect("two tables");
+
+    let mut lines = devices.lines();
+    assert_eq!(lines.next(), Some("Device profiles"));
+    assert_eq!(
+        cells(lines.next().unwrap())[..4],
+        ["Profile", "Kind", "CPU", "ISA"]
+    );
+    assert!(lines.next().unwrap().chars().all(|c| c == '-'));
+    let rows: Vec<Vec<&str>> = lines.map(cells).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    let want: Vec<&str> = all
+        .iter()
+        .filter(|p| !p.is_reference())
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, want);
+    let esp32 = all.iter().find(|p| p.name == "esp32").unwrap();
+    let e = esp32.as_emulated().unwrap();
+    let row = rows.iter().find(|r| r[0] == "esp32").unwrap();
+    assert_eq!(row[1], "emulated");
+    let watts = |cell: &str| cell.parse::<f64>().unwrap();
+    assert!(
+        (watts(row[4]) - e.power.idle_w).abs() < 0.005 * e.power.idle_w,
+        "{row:?}"
+    );
+    assert!((watts(row[5]) - e.power.active_w).abs() < 0.005 * e.power.active_w);
+
+    let mut lines = references.lines();
+    assert!(lines.next().unwrap().starts_with("Reference rows"));
+    assert_eq!(
+        cells(lines.next().unwrap()),
+        ["Profile", "Hash rate", "Power", "Energy", "Description"]
+    );
+    lines.next();
+    let rows: Vec<Vec<&str>> = lines.map(cells).collect();
+    let refs: Vec<_> = all
+        .iter()
+        .filter_map(|p| match &p.kind {
+            micromine::profile::ProfileKind::Reference(r) => Some((p, r)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rows.len(), refs.len(), "{references}");
+    for (p, r) in refs {
+        let row = rows.iter().find(|c| c[0] == p.name).unwrap();
+        let rate = si_value(row[1], "H/s");
+        assert!(
+            (rate / (r.hash_rate_ths * 1e12) - 1.0).abs() < 0.005,
+            "{row:?}"
+        );
+        assert!(
+            (si_value(row[2], "W") / r.power_w - 1.0).abs() < 0.005,
+            "{row:?}"
+        );
+        assert!(row[3].ends_with(" J/TH"), "{row:?}");
+    }
+}
+
+#[test]
+fn backends_prints_every_level_and_the_coin_kernel_fallbacks() {
+    use micromine::backend::cpu::Platform;
+    let o = micromine(&["backends"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let (backends, coins) = text.split_once("\n\n").expect("two tables");
+    let lines: Vec<&str> = backends.lines().collect();
+    assert_eq!(lines[0], "Backends");
+    assert_eq!(cells(lines[1]), ["Backend", "Kind", "Lanes", "Status"]);
+    let rows: Vec<Vec<&str>> = lines[3..]
+        .iter()
+        .take(Platform::ALL.len() + 1)
+        .map(|l| cells(l))
+        .collect();
+    for (p, row) in Platform::ALL.iter().zip(&rows) {
+        let lanes = p.lanes().to_string();
+        assert_eq!(row[..3], [p.name(), "cpu", lanes.as_str()], "{row:?}");
+        assert_eq!(
+            row[3].starts_with("available"),
+            p.availability().is_ok(),
+            "{row:?}"
+        );
+    }
+    assert_eq!(rows[Platform::ALL.len()][..3], ["gpu", "gpu", "-"]);
+    let defaults = rows.iter().filter(|r| r[3] == "available (simd default)");
+    assert_eq!(defaults.count(), 1);
+
+    let lines: Vec<&str> = coins.lines().collect();
+    assert_eq!(lines[0], "Coin kernels by level");
+    assert_eq!(cells(lines[1]), ["Level", "duco-s1 runs", "scrypt runs"]);
+    let available: Vec<&Platform> = Platform::ALL
+        .iter()
+        .filter(|p| p.availability().is_ok())
+        .collect();
+    assert_eq!(lines.len() - 3, available.len(), "{coins}");
+    for (p, line) in available.iter().zip(&lines[3..]) {
+        let row = cells(line);
+        assert_eq!(row[0], p.name());
+        // scalar has code of its own for every kernel.
+        if p.name() == "scalar" {
+            assert_eq!(row[1..], ["scalar", "scalar"]);
+        }
+    }
+}
+
 #[test]
 fn nonsense_caps_and_duties_exit_2_before_running() {
     for args in [

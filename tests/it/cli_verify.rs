@@ -6,34 +6,70 @@ use std::process::Command;
 
 use micromine::backend::cpu::Platform;
 
+/// The rows of `verify`'s table as (status, check, detail): columns are
+/// separated by at least two spaces, and no check name holds two in a row.
+fn verify_rows(stdout: &str) -> Vec<(String, String, String)> {
+    let mut lines = stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["Status", "Check", "Detail"], "{stdout}");
+    assert!(lines.next().unwrap().chars().all(|c| c == '-'), "{stdout}");
+    lines
+        .take_while(|l| !l.is_empty() && !l.ends_with("checks passed") && !l.ends_with("failed"))
+        .map(|l| {
+            let cols: Vec<&str> = l
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            assert!(cols.len() >= 2, "{l}");
+            let detail = cols[2..].join(" ");
+            (cols[0].to_string(), cols[1].to_string(), detail)
+        })
+        .collect()
+}
+
 #[test]
 fn verify_passes_on_every_available_level() {
     let out = micromine(&["verify"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
     assert!(!stdout.contains("FAIL"), "{stdout}");
-    for line in [
+    let rows = verify_rows(&stdout);
+    let status = |check: &str| -> &str {
+        let row = rows.iter().find(|r| r.1 == check);
+        row.unwrap_or_else(|| panic!("no {check} row\n{stdout}"))
+            .0
+            .as_str()
+    };
+    for check in [
         "NIST SHA-256 ShortMsg",
         "NIST SHA-256 LongMsg",
         "NIST SHA-256 Monte",
     ] {
-        assert!(
-            stdout.contains(&format!("ok    {line}")),
-            "{line}\n{stdout}"
-        );
+        assert_eq!(status(check), "ok", "{check}\n{stdout}");
     }
     for level in Platform::ALL.iter().filter(|p| p.availability().is_ok()) {
-        for check in ["chain:", "chain, header 5000", "merkle block 277647"] {
-            let want = format!("ok    {} {check}", level.name());
-            assert!(stdout.contains(&want), "{want}\n{stdout}");
+        for check in [
+            "chain",
+            "chain, header 5000 merkle root flipped",
+            "merkle block 277647",
+        ] {
+            assert_eq!(status(&format!("{} {check}", level.name())), "ok");
         }
     }
     // Signature verification is checked once per library, not per level.
     for lib in ["libsecp256k1", "k256"] {
-        let want = format!("ok    {lib} sigverify");
-        assert!(stdout.contains(&want), "{want}\n{stdout}");
+        assert_eq!(status(&format!("{lib} sigverify")), "ok");
     }
-    assert!(stdout.trim_end().ends_with("checks passed"), "{stdout}");
+    // Each row says what was checked; the tampered chain says where it stopped.
+    let tampered = rows
+        .iter()
+        .find(|r| r.1 == "scalar chain, header 5000 merkle root flipped")
+        .unwrap();
+    assert!(tampered.2.starts_with("rejected:"), "{tampered:?}");
+    let checked = rows.iter().filter(|r| r.0 == "ok").count();
+    let last = stdout.trim_end().lines().last().unwrap();
+    assert_eq!(last, format!("{checked} checks passed"), "{stdout}");
 }
 
 #[test]

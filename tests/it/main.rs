@@ -34,6 +34,7 @@ mod report_cli;
 mod scrypt;
 mod sha1_nist;
 mod sha256_nist;
+mod sigcal;
 mod sigverify;
 mod simd_choice;
 mod tampered;

@@ -128,3 +128,117 @@ fn profile_arguments_resolve_to_names_files_or_all() {
         Err(ProfileError::Unknown { .. })
     ));
 }
+
+/// Each shipped figure can be found again: measurements cite a commit or a
+/// dated page, and a GitHub link pins a commit rather than a moving branch.
+#[test]
+fn every_shipped_citation_pins_a_commit_or_a_date() {
+    use micromine::profile::sourcing::is_dated;
+    let mut checked = 0;
+    for (file, text) in builtin::FILES {
+        let raw: profile::RawProfile = toml::from_str(text).unwrap();
+        if raw.kind == "host" {
+            continue;
+        }
+        let mut cites: Vec<&str> = raw.published.iter().map(|p| p.source.as_str()).collect();
+        cites.extend(raw.calibration.as_ref().map(|c| c.source.as_str()));
+        cites.extend(
+            raw.accelerator
+                .as_ref()
+                .map(|a| a.calibration.source.as_str()),
+        );
+        for s in &raw.sources {
+            for moving in [
+                "/blob/master/",
+                "/blob/main/",
+                "/tree/master/",
+                "/tree/main/",
+            ] {
+                assert!(
+                    !s.url.contains(moving),
+                    "{file}: {} follows a branch",
+                    s.url
+                );
+            }
+            assert!(
+                is_dated(&s.url) || is_dated(&s.supports),
+                "{file}: {s:?} has no commit or date"
+            );
+            checked += 1;
+        }
+        for c in cites {
+            assert!(is_dated(c), "{file}: `{c}` has no commit or date");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 80, "only {checked} citations found");
+}
+
+/// `text` with `from` replaced once by `to`, written to a fresh file.
+fn variant(name: &str, text: &str, from: &str, to: &str) -> std::path::PathBuf {
+    assert_eq!(text.matches(from).count(), 1, "{from}");
+    let dir = crate::support::fresh_dir("profiles", name);
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    path
+}
+
+#[test]
+fn a_profile_file_with_an_unsourced_figure_exits_2_naming_it() {
+    let text = fs::read_to_string(repo_path!("device-profiles/rpi4.toml")).unwrap();
+    let power_source = "supports = \"power: Raspberry Pi 4B at 5 V,";
+    // The board's measured draw, with its citation taken away.
+    let unsourced = variant(
+        "unsourced",
+        &text,
+        power_source,
+        "supports = \"board draw: Raspberry Pi 4B at 5 V,",
+    );
+    let o = crate::support::micromine(&["model-check", "--profile", unsourced.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("unsourced.toml"),
+        "{err}"
+    );
+    assert!(
+        err.contains("key `power.idle_w`: no source names this figure and no assumption marks it"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Marked as an assumption instead, the same figures load.
+    let assumed = variant(
+        "assumed",
+        &text.replacen(
+            power_source,
+            "supports = \"board draw: Raspberry Pi 4B at 5 V,",
+            1,
+        ),
+        "assumptions = [",
+        "assumptions = [\n  \"power.idle_w and power.active_w are assumptions.\",",
+    );
+    // (rpi4 carries a known model-check outlier, so allow it.)
+    let o = crate::support::micromine(&[
+        "model-check",
+        "--allow-outside",
+        "9",
+        "--profile",
+        assumed.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A calibration cited at a moving branch instead of its commit.
+    let undated = variant(
+        "undated",
+        &text,
+        "sha512-armv8.pl header at commit b09a18a36a91c003242783b19d83efcd3e747fae",
+        "sha512-armv8.pl header on master",
+    );
+    let o = crate::support::micromine(&["model-check", "--profile", undated.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("key `calibration.source`: cites neither a commit (40 hex digits) nor a date"),
+        "{err}"
+    );
+}

@@ -161,7 +161,7 @@ fn table(t: &Table, id: &str, reports: &[Loaded], pids: &[String]) -> String {
         let _ = write!(s, "<th>{}</th>", esc(h));
     }
     s.push_str("</tr>\n");
-    for row in &t.rows {
+    for row in &t.shown_rows() {
         s.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
             let class = if t.right[i] { " class=\"n\"" } else { "" };
