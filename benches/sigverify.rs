@@ -76,5 +76,41 @@ fn sigverify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sigverify);
+/// The GPU verifier on the same signatures, repeated to a batch that fills
+/// a few workgroups; skipped (with a note) where no adapter opens.
+#[cfg(feature = "gpu")]
+fn gpu_sigverify(c: &mut Criterion) {
+    let gpu = match micromine::backend::gpu::open() {
+        Ok(g) => g,
+        Err(why) => {
+            eprintln!("gpu_sigverify: skipped: {why}");
+            return;
+        }
+    };
+    let real = real_items();
+    let items: Vec<SigItem> = real.iter().cycle().take(8 * real.len()).copied().collect();
+    let mut out = vec![Verdict::Valid; items.len()];
+    // Also builds the pipeline, outside the timed loop.
+    gpu.verify_sigs(&items, &mut out).unwrap();
+    assert!(
+        out.iter().all(|v| v.is_valid()),
+        "the device rejects a valid signature"
+    );
+    let mut g = c.benchmark_group("gpu_sigverify");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(items.len() as u64));
+    g.bench_function(BenchmarkId::new(gpu.describe().name, items.len()), |b| {
+        b.iter(|| {
+            gpu.verify_sigs(std::hint::black_box(&items), &mut out)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "gpu"))]
+fn gpu_sigverify(_: &mut Criterion) {}
+
+criterion_group!(benches, sigverify, gpu_sigverify);
 criterion_main!(benches);

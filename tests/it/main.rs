@@ -23,6 +23,8 @@ mod gpu;
 mod gpu_duco;
 #[cfg(feature = "gpu")]
 mod gpu_scrypt;
+#[cfg(feature = "gpu")]
+mod gpu_sigverify;
 mod merkle;
 mod model_check;
 mod profiles;

@@ -11,13 +11,17 @@ mod dispatch;
 mod duco;
 mod hits;
 mod scrypt;
+mod sigverify;
+#[cfg(test)]
+mod sigverify_probe;
 
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 pub use context::{HIT_CAPACITY, Tuning};
 pub use hits::TARGET_SUBMISSION;
 pub use scrypt::{MAX_SCRYPT_LANES, SCRYPT_HIT_CAPACITY, ScryptGpuPlan};
+pub use sigverify::{MAX_SIG_BATCH, VALID_SAMPLE_STRIDE};
 /// The wgpu this backend is built on, for callers that pick an adapter themselves.
 pub use wgpu;
 
@@ -88,6 +92,9 @@ pub struct GpuBackend {
     duco: Mutex<duco::DucoContext>,
     /// Locked after `engine`, whose device it runs on; never with `duco`.
     scrypt: Mutex<scrypt::ScryptGpu>,
+    /// Built on first use, so other kernels never compile it; locked after
+    /// `engine`, whose device it runs on.
+    sigverify: OnceLock<Result<Mutex<sigverify::SigGpu>, String>>,
 }
 
 /// Opens the adapter wgpu's environment conventions select.
@@ -156,6 +163,7 @@ impl GpuBackend {
             engine: Mutex::new(dispatch::Engine::new(ctx)),
             duco: Mutex::new(duco),
             scrypt: Mutex::new(scrypt),
+            sigverify: OnceLock::new(),
         })
     }
 
@@ -169,6 +177,25 @@ impl GpuBackend {
         let engine = self.lock();
         let mut duco = self.duco.lock().unwrap_or_else(|e| e.into_inner());
         duco.search(&engine.ctx, p, range)
+    }
+
+    /// One verdict per signature into `out` (same length): the host decides
+    /// what it can, the device runs the curve arithmetic, and every device
+    /// rejection plus a sample of acceptances is re-verified on the CPU.
+    pub fn verify_sigs(
+        &self,
+        items: &[crate::kernel::sigverify::SigItem],
+        out: &mut [crate::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        let engine = self.lock();
+        let built = self.sigverify.get_or_init(|| {
+            sigverify::SigGpu::new(&engine.ctx, &self.summary.name)
+                .map(Mutex::new)
+                .map_err(|e| e.to_string())
+        });
+        let sig = built.as_ref().map_err(|e| BackendError::Gpu(e.clone()))?;
+        let mut sig = sig.lock().unwrap_or_else(|e| e.into_inner());
+        sig.verify(&engine.ctx, items, out)
     }
 
     /// The adapter this backend runs on.
@@ -272,16 +299,25 @@ impl Backend for GpuBackend {
         GpuBackend::scrypt_search(self, job, range)
     }
 
-    fn supports(&self, kernel: crate::kernel::Kernel) -> bool {
-        kernel != crate::kernel::Kernel::SigVerify
+    fn verify_sigs(
+        &self,
+        items: &[crate::kernel::sigverify::SigItem],
+        out: &mut [crate::kernel::sigverify::Verdict],
+    ) -> Result<(), BackendError> {
+        GpuBackend::verify_sigs(self, items, out)
     }
 
     /// Far bigger batches than a CPU worker's amortise a submission and its
-    /// readback; a scrypt call must also fill every lane the device holds.
+    /// readback; a scrypt call must also fill every lane the device holds;
+    /// a signature call is at most one device piece (17 ladder submissions).
     fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {
         let batch = kernel.max_chunk() * 256;
         match kernel {
             crate::kernel::Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
+            // A software adapter verifies ~100 a second: a full piece
+            // would be one 40 s call.
+            crate::kernel::Kernel::SigVerify if self.summary.device_type == "cpu" => 256,
+            crate::kernel::Kernel::SigVerify => MAX_SIG_BATCH as u64,
             _ => batch,
         }
     }

@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod der;
 pub mod fixtures;
 pub mod p2pkh;
+pub mod scalars;
 pub mod sighash;
 
 pub use cpu::SigBackend;
