@@ -84,6 +84,30 @@ fn invalid(file: &str, key: String, rule: impl Into<String>) -> ProfileError {
     }
 }
 
+/// The clock and core count every published or calibrating figure states.
+pub(super) fn clock_and_cores(
+    file: &str,
+    key: &dyn Fn(&str) -> String,
+    clock_mhz: f64,
+    cores: u32,
+) -> Result<(), ProfileError> {
+    if !(0.01..=10_000.0).contains(&clock_mhz) {
+        return Err(invalid(
+            file,
+            key("clock_mhz"),
+            format!("must be in 0.01 ..= 10000 MHz, got {clock_mhz}"),
+        ));
+    }
+    if cores == 0 || cores > 1024 {
+        return Err(invalid(
+            file,
+            key("cores"),
+            format!("must be 1 ..= 1024, got {cores}"),
+        ));
+    }
+    Ok(())
+}
+
 fn figure_kind(
     measurement: &str,
     kernel: Kernel,
@@ -161,20 +185,7 @@ pub(super) fn validate_published(
                     format!("must be a positive finite number, got {}", r.value),
                 ));
             }
-            if !(0.01..=10_000.0).contains(&r.clock_mhz) {
-                return Err(invalid(
-                    file,
-                    key("clock_mhz"),
-                    format!("must be in 0.01 ..= 10000 MHz, got {}", r.clock_mhz),
-                ));
-            }
-            if r.cores == 0 || r.cores > 1024 {
-                return Err(invalid(
-                    file,
-                    key("cores"),
-                    format!("must be 1 ..= 1024, got {}", r.cores),
-                ));
-            }
+            clock_and_cores(file, &key, r.clock_mhz, r.cores)?;
             if r.source.trim().is_empty() {
                 return Err(invalid(file, key("source"), "must not be empty"));
             }

@@ -160,20 +160,7 @@ fn validate_one(
             format!("must be a positive finite number, got {}", r.value),
         ));
     }
-    if !(r.clock_mhz.is_finite() && (0.01..=10_000.0).contains(&r.clock_mhz)) {
-        return Err(invalid(
-            file,
-            key("clock_mhz"),
-            format!("must be in 0.01 ..= 10000 MHz, got {}", r.clock_mhz),
-        ));
-    }
-    if r.cores == 0 || r.cores > 1024 {
-        return Err(invalid(
-            file,
-            key("cores"),
-            format!("must be 1 ..= 1024, got {}", r.cores),
-        ));
-    }
+    super::check::clock_and_cores(file, &key, r.clock_mhz, r.cores)?;
     for (k, text) in [("library", &r.library), ("source", &r.source)] {
         if text.trim().is_empty() {
             return Err(invalid(file, key(k), "must not be empty"));
