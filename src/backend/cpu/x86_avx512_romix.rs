@@ -4,12 +4,15 @@
 //! and (after rotating three rows with `vpshufd`) a row round are both four
 //! vector steps.
 //!
-//! Why this layout and not one hash per 32-bit lane: a hash's 128-byte
-//! table row stays contiguous, so the second loop reads it with four masked
-//! 512-bit loads per register instead of one 16-way gather per word, and a
-//! 4-hash group's state is only 8 registers. One group's Salsa chain is
+//! Why this layout and not one hash per 32-bit lane: a group's table row is
+//! its 8 registers stored as they are, so the second loop reads each hash's
+//! row with one masked XOR from memory per register (its own 128-bit lane
+//! of the line) instead of one 16-way gather per word, and a 4-hash group's
+//! state is only 8 registers, so two groups fit in the 32. One group's Salsa chain is
 //! latency-bound (every step waits on the one before), so [`GROUPS`]
-//! independent groups run interleaved and fill both 512-bit ALU ports.
+//! independent groups run interleaved and fill both 512-bit ALU ports;
+//! 2 groups measured faster than 4 (16 hashes: 2 MiB of table, the whole
+//! L2, and 48 live registers).
 
 use core::arch::x86_64::*;
 
