@@ -43,7 +43,7 @@ impl ScryptWorker {
             #[cfg(target_arch = "x86_64")]
             Platform::Avx2 => ScryptWorker::Avx2(Box::new(LaneScratch::new())),
             #[cfg(target_arch = "x86_64")]
-            Platform::Avx512 => ScryptWorker::Avx512(Box::new(x86_avx512_scrypt::Scratch::new())),
+            Platform::Avx512 => ScryptWorker::Avx512(Box::default()),
             Platform::Lanes => ScryptWorker::Lanes(Box::new(LaneScratch::new())),
             _ => {
                 ScryptWorker::Scalar(Scratch::new(LITECOIN).expect("Litecoin parameters are valid"))
