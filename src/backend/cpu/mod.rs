@@ -26,6 +26,8 @@ pub mod x86_avx512;
 #[cfg(target_arch = "x86_64")]
 mod x86_avx512_duco;
 #[cfg(target_arch = "x86_64")]
+mod x86_avx512_romix;
+#[cfg(target_arch = "x86_64")]
 mod x86_avx512_scrypt;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_sha;

@@ -28,7 +28,7 @@ pub enum ScryptWorker {
     #[cfg(target_arch = "x86_64")]
     Avx2(Box<LaneScratch<AVX2_LANES>>),
     #[cfg(target_arch = "x86_64")]
-    Avx512(Box<LaneScratch<{ x86_avx512_scrypt::LANES }>>),
+    Avx512(Box<x86_avx512_scrypt::Scratch>),
 }
 
 impl ScryptWorker {
@@ -43,7 +43,7 @@ impl ScryptWorker {
             #[cfg(target_arch = "x86_64")]
             Platform::Avx2 => ScryptWorker::Avx2(Box::new(LaneScratch::new())),
             #[cfg(target_arch = "x86_64")]
-            Platform::Avx512 => ScryptWorker::Avx512(Box::new(LaneScratch::new())),
+            Platform::Avx512 => ScryptWorker::Avx512(Box::default()),
             Platform::Lanes => ScryptWorker::Lanes(Box::new(LaneScratch::new())),
             _ => {
                 ScryptWorker::Scalar(Scratch::new(LITECOIN).expect("Litecoin parameters are valid"))
@@ -63,9 +63,14 @@ impl ScryptWorker {
         }
     }
 
-    /// Scratchpad bytes this worker holds: lanes x 128 KiB.
+    /// Scratchpad bytes this worker holds: 128 KiB per hash in flight,
+    /// except at AVX-512, whose hashes take turns in a smaller table.
     pub fn bytes(&self) -> u64 {
-        self.lanes() as u64 * LITECOIN_LANE_BYTES
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            ScryptWorker::Avx512(_) => x86_avx512_scrypt::Scratch::bytes(),
+            _ => self.lanes() as u64 * LITECOIN_LANE_BYTES,
+        }
     }
 
     /// Every nonce in `range` whose scrypt hash meets the job's target.
@@ -171,9 +176,9 @@ mod tests {
             }
             h
         });
-        let mut lanes = LaneScratch::new();
+        let mut table = x86_avx512_scrypt::Scratch::new();
         // SAFETY: availability() above confirmed AVX512F and AVX512VL.
-        let got = unsafe { x86_avx512_scrypt::pow_hash(&headers, &mut lanes) };
+        let got = unsafe { x86_avx512_scrypt::pow_hash(&headers, &mut table) };
         let mut scratch = Scratch::new(LITECOIN).unwrap();
         assert_eq!(crate::kernel::header::display_hex(&got[0]), g.scrypt_hash);
         for (l, (h, want)) in headers.iter().zip(got).enumerate() {

@@ -1,19 +1,17 @@
-//! Litecoin scrypt at the AVX-512 level: sixteen hashes, one per 32-bit
-//! lane of a 512-bit register, end to end. ROMix keeps each lane's 128-byte
-//! block in 32 registers (`vprold` for the Salsa20/8 rotates) and reads its
-//! table rows with `vpgatherdd`, one gather per word for all lanes. The two
-//! PBKDF2-HMAC-SHA256 passes run on the level's 16-lane SHA-256 compression
-//! with the padding of Litecoin's fixed lengths written in, instead of
-//! sixteen scalar HMACs.
+//! Litecoin scrypt at the AVX-512 level, sixteen hashes per call. The two
+//! PBKDF2-HMAC-SHA256 passes run one hash per 32-bit lane on the level's
+//! 16-lane SHA-256 compression, with the padding of Litecoin's fixed lengths
+//! written in, instead of sixteen scalar HMACs; ROMix regroups the hashes
+//! four per register (`x86_avx512_romix`), where a hash's table rows are
+//! contiguous.
 
 use std::ops::Range;
 
-use core::arch::x86_64::*;
-
 use super::x86_avx512::{X16, compress};
+pub use super::x86_avx512_romix::Scratch;
+use super::x86_avx512_romix::romix;
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
-use crate::kernel::scrypt::{LaneBlocks, LaneScratch};
 use crate::kernel::search::{SearchError, SearchOutcome, check_range};
 use crate::kernel::sha256::H0;
 
@@ -22,82 +20,6 @@ pub const LANES: usize = 16;
 /// A 128-byte scrypt block for every lane: words 0..16 are the first
 /// 64-byte block, 16..32 the second (little-endian words, as scrypt reads them).
 type Block = [X16; 32];
-
-/// The Salsa20 quarter-round on words a, b, c, d.
-#[inline(always)]
-fn quarter(x: &mut [X16; 16], a: usize, b: usize, c: usize, d: usize) {
-    x[b] = x[b].xor(x[a].add(x[d]).rol::<7>());
-    x[c] = x[c].xor(x[b].add(x[a]).rol::<9>());
-    x[d] = x[d].xor(x[c].add(x[b]).rol::<13>());
-    x[a] = x[a].xor(x[d].add(x[c]).rol::<18>());
-}
-
-/// Salsa20/8 of `b ^ m` into `b`: the XOR of scryptBlockMix folded in.
-#[inline(always)]
-fn xor_salsa(b: &mut [X16; 16], m: &[X16; 16]) {
-    for (v, w) in b.iter_mut().zip(m) {
-        *v = v.xor(*w);
-    }
-    let mut x = *b;
-    for _ in 0..4 {
-        quarter(&mut x, 0, 4, 8, 12);
-        quarter(&mut x, 5, 9, 13, 1);
-        quarter(&mut x, 10, 14, 2, 6);
-        quarter(&mut x, 15, 3, 7, 11);
-        quarter(&mut x, 0, 1, 2, 3);
-        quarter(&mut x, 5, 6, 7, 4);
-        quarter(&mut x, 10, 11, 8, 9);
-        quarter(&mut x, 15, 12, 13, 14);
-    }
-    for (v, w) in b.iter_mut().zip(x) {
-        *v = v.add(w);
-    }
-}
-
-/// scryptBlockMix for r = 1, in place: (B0, B1) becomes
-/// (Y0, Y1) = (S(B0 ^ B1), S(Y0 ^ B1)).
-#[inline(always)]
-fn block_mix(x: &mut Block) {
-    let (b0, b1) = x.split_at_mut(16);
-    let b0: &mut [X16; 16] = b0.try_into().expect("16 words");
-    let b1: &mut [X16; 16] = b1.try_into().expect("16 words");
-    xor_salsa(b0, b1);
-    xor_salsa(b1, b0);
-}
-
-/// ROMix (N = `v.len()`, r = 1) on sixteen lanes. `v` is the interleaved
-/// table of [`LaneScratch`]: row j holds word w of lane l at `[j][w / 16][w % 16][l]`.
-#[inline(always)]
-fn romix(x: &mut Block, v: &mut [LaneBlocks<LANES>]) {
-    assert!(v.len().is_power_of_two() && v.len() <= 1 << 20);
-    for row in v.iter_mut() {
-        for (k, w) in x.iter().enumerate() {
-            // SAFETY: row[k / 16][k % 16] is 16 writable u32s (64 bytes).
-            unsafe { _mm512_storeu_si512(row[k / 16][k % 16].as_mut_ptr().cast(), w.0) };
-        }
-        block_mix(x);
-    }
-    let words_per_row = (2 * 16 * LANES) as u32;
-    let mask = X16::splat(v.len() as u32 - 1);
-    let iota = X16::from_fn(|l| l as u32);
-    let base = v.as_ptr().cast::<u32>();
-    for _ in 0..v.len() {
-        // Integerify: word 0 of the second block, mod N. Each lane's j
-        // becomes a word offset into the table, its own lane added.
-        // SAFETY: AND and multiply are AVX512F, which this level has.
-        let j = unsafe { _mm512_and_si512(x[16].0, mask.0) };
-        // SAFETY: as above.
-        let off = X16(unsafe { _mm512_mullo_epi32(j, X16::splat(words_per_row).0) }).add(iota);
-        for (k, w) in x.iter_mut().enumerate() {
-            // SAFETY: every lane's offset is j * words_per_row + lane with
-            // j < v.len(), and k * 16 < words_per_row - 15, so each gathered
-            // u32 lies inside `v`.
-            let got = unsafe { _mm512_i32gather_epi32::<4>(off.0, base.add(16 * k).cast()) };
-            *w = w.xor(X16(got));
-        }
-        block_mix(x);
-    }
-}
 
 /// A 16-word block: `head` words, then `0x80` padding and a bit length
 /// `len_bits` in the last word (the message's last block).
@@ -152,7 +74,7 @@ impl Hmac {
 /// Litecoin's scrypt of sixteen headers (given as big-endian words): the
 /// final SHA-256 state words of each lane.
 #[target_feature(enable = "avx512f,avx512vl")]
-fn pow_hash16(hw: &[X16; 20], v: &mut [LaneBlocks<LANES>]) -> [X16; 8] {
+fn pow_hash16(hw: &[X16; 20], v: &mut Scratch) -> [X16; 8] {
     let key = Hmac::new(hw);
     // PBKDF2 #1: the salt is the header again; its first block is shared by
     // the four output chunks.
@@ -187,7 +109,7 @@ fn pow_hash16(hw: &[X16; 20], v: &mut [LaneBlocks<LANES>]) -> [X16; 8] {
 pub fn search(
     job: &ScryptJob,
     range: Range<u64>,
-    scratch: &mut LaneScratch<LANES>,
+    scratch: &mut Scratch,
 ) -> Result<SearchOutcome, SearchError> {
     check_range(&range)?;
     let word = |h: &[u8; HEADER_LEN], i: usize| {
@@ -204,7 +126,7 @@ pub fn search(
             // The nonce is little-endian in the header, so its big-endian word is swapped.
             None => X16::from_fn(|l| nonce(l).swap_bytes()),
         });
-        let state = pow_hash16(&hw, scratch.rows()).map(X16::lanes);
+        let state = pow_hash16(&hw, scratch).map(X16::lanes);
         for l in 0..count {
             let mut hash = [0u8; 32];
             for (c, s) in hash.chunks_exact_mut(4).zip(&state) {
@@ -228,16 +150,13 @@ pub fn search(
 /// The CPU must have AVX512F and AVX512VL (checked by `Platform::availability`).
 #[cfg(test)]
 #[target_feature(enable = "avx512f,avx512vl")]
-pub fn pow_hash(
-    headers: &[[u8; HEADER_LEN]; LANES],
-    scratch: &mut LaneScratch<LANES>,
-) -> [[u8; 32]; LANES] {
+pub fn pow_hash(headers: &[[u8; HEADER_LEN]; LANES], scratch: &mut Scratch) -> [[u8; 32]; LANES] {
     let hw: [X16; 20] = core::array::from_fn(|i| {
         X16::from_fn(|l| {
             u32::from_be_bytes(headers[l][4 * i..4 * i + 4].try_into().expect("4 bytes"))
         })
     });
-    let state = pow_hash16(&hw, scratch.rows()).map(X16::lanes);
+    let state = pow_hash16(&hw, scratch).map(X16::lanes);
     core::array::from_fn(|l| {
         let mut hash = [0u8; 32];
         for (c, s) in hash.chunks_exact_mut(4).zip(&state) {
