@@ -393,3 +393,8 @@ mod tests {
         );
     }
 }
+
+mod harness;
+
+pub use harness::{HashHeaders, Headers};
+

@@ -2,9 +2,9 @@
 //! `libsecp256k1`): it runs the `sigverify` kernel and nothing else.
 
 use crate::backend::{Backend, BackendError};
-use crate::kernel::Kernel;
 use crate::kernel::sigverify::cpu::SigBackend;
-use crate::kernel::sigverify::{SigItem, Verdict};
+use crate::kernel::sigverify::{SigItem, Verdict, Verify};
+use crate::kernel::{Compute, Kernel};
 
 /// libsecp256k1 or k256 on the CPU, one worker per thread.
 #[derive(Clone, Copy, Debug)]
@@ -15,12 +15,14 @@ impl Backend for SigLibrary {
         self.0.name().to_string()
     }
 
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>> {
+        (kernel == Kernel::SigVerify).then_some(Compute::SigVerify(self))
+    }
+}
+
+impl Verify for SigLibrary {
     fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
         self.0.verify_batch(items, out);
         Ok(())
-    }
-
-    fn supports(&self, kernel: Kernel) -> bool {
-        kernel == Kernel::SigVerify
     }
 }
