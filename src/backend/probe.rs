@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::backend::cpu::{CpuBackend, Platform};
 use crate::backend::Backend;
+use crate::backend::cpu::{CpuBackend, Platform};
 use crate::kernel::{Compute, Kernel};
 
 /// How long the probe runs each level.

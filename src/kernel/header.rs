@@ -397,4 +397,3 @@ mod tests {
 mod harness;
 
 pub use harness::{HashHeaders, Headers};
-

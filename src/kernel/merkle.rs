@@ -197,4 +197,3 @@ pub fn branch(txids: &[[u8; 32]], index: usize) -> Option<Vec<[u8; 32]>> {
 mod harness;
 
 pub use harness::{Merkle, MerklePairs};
-

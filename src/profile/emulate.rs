@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::profile::lanes;
 use crate::backend::cpu::Platform;
 use crate::bench::Engine;
 use crate::bench::sample::{Cut, sampled, single_thread_rate, stopped, warm_up};
@@ -13,6 +12,7 @@ use crate::bench::throttle::Throttle;
 use crate::bench::verify::verify;
 use crate::export::report::{BenchResult, Calibration, Emulation};
 use crate::kernel::Kernel;
+use crate::profile::lanes;
 
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
 use super::rapl::{Rapl, RaplError};

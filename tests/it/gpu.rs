@@ -5,7 +5,7 @@
 
 use crate::support::fixtures::{self, GENESIS_NONCE, data_path, genesis};
 use crate::support::gpu::gpu;
-use micromine::backend::Backend;
+use micromine::backend::BackendExt;
 use micromine::backend::gpu::{self, GpuBackend};
 use micromine::kernel::header::{Target, display_hex, parse_display_hex, target_from_compact};
 use micromine::kernel::merkle::RootScratch;

@@ -40,13 +40,10 @@ use std::ops::Range;
 pub use platform::{LevelError, Platform};
 
 use crate::backend::{Backend, BackendError};
-use crate::kernel::duco::{DucoOutcome, DucoSearch, Prepared as DucoJobPrepared};
 use crate::kernel::header::{HEADER_LEN, HashHeaders};
 use crate::kernel::merkle::MerklePairs;
-use crate::kernel::scrypt::{ScryptLane, ScryptSearch};
 use crate::kernel::search::{Prepared, Search, SearchOutcome};
 use crate::kernel::sigverify::cpu::SigBackend;
-use crate::kernel::sigverify::{SigItem, Verdict, Verify};
 use crate::kernel::{Compute, Kernel};
 
 /// A CPU level as a [`Backend`].
@@ -100,32 +97,6 @@ impl HashHeaders for CpuBackend {
 impl MerklePairs for CpuBackend {
     fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
         self.platform.merkle_pairs(level, out);
-        Ok(())
-    }
-}
-
-impl DucoSearch for CpuBackend {
-    fn duco_search(
-        &self,
-        p: &DucoJobPrepared,
-        range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError> {
-        Ok(self.platform.duco_search(p, range)?)
-    }
-}
-
-impl ScryptSearch for CpuBackend {
-    /// The scratchpads of the level's scrypt code, allocated once, here.
-    fn scrypt_lane(&self) -> Box<dyn ScryptLane + '_> {
-        Box::new(scrypt::ScryptWorker::new(
-            self.platform.for_kernel(Kernel::Scrypt),
-        ))
-    }
-}
-
-impl Verify for CpuBackend {
-    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
-        SigBackend::Libsecp256k1.verify_batch(items, out);
         Ok(())
     }
 }

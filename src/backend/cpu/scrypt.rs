@@ -91,6 +91,15 @@ impl ScryptWorker {
     }
 }
 
+impl crate::kernel::scrypt::ScryptSearch for super::CpuBackend {
+    /// The scratchpads of the level's scrypt code, allocated once, here.
+    fn scrypt_lane(&self) -> Box<dyn crate::kernel::scrypt::ScryptLane + '_> {
+        Box::new(ScryptWorker::new(
+            self.platform.for_kernel(crate::kernel::Kernel::Scrypt),
+        ))
+    }
+}
+
 impl crate::kernel::scrypt::ScryptLane for ScryptWorker {
     fn search(
         &mut self,

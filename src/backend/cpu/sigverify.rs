@@ -1,6 +1,9 @@
-//! A signature library as a backend of its own, for `--backend k256` (or
-//! `libsecp256k1`): it runs the `sigverify` kernel and nothing else.
+//! The CPU's signature verification: every CPU level runs libsecp256k1
+//! (what Bitcoin Core links), and a signature library is also a backend of
+//! its own, for `--backend k256` (or `libsecp256k1`), that runs the
+//! `sigverify` kernel and nothing else.
 
+use super::CpuBackend;
 use crate::backend::{Backend, BackendError};
 use crate::kernel::sigverify::cpu::SigBackend;
 use crate::kernel::sigverify::{SigItem, Verdict, Verify};
@@ -23,6 +26,13 @@ impl Backend for SigLibrary {
 impl Verify for SigLibrary {
     fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
         self.0.verify_batch(items, out);
+        Ok(())
+    }
+}
+
+impl Verify for CpuBackend {
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
+        SigBackend::Libsecp256k1.verify_batch(items, out);
         Ok(())
     }
 }

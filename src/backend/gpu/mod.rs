@@ -26,12 +26,9 @@ pub use sigverify::{MAX_SIG_BATCH, VALID_SAMPLE_STRIDE};
 pub use wgpu;
 
 use crate::backend::{Backend, BackendError};
-use crate::kernel::duco::DucoSearch;
 use crate::kernel::header::{HEADER_LEN, HashHeaders};
 use crate::kernel::merkle::MerklePairs;
-use crate::kernel::scrypt::{ScryptJob, ScryptLane, ScryptSearch};
 use crate::kernel::search::{Prepared, Search, SearchOutcome};
-use crate::kernel::sigverify::{SigItem, Verdict, Verify};
 use crate::kernel::{Compute, Kernel};
 
 /// Why no GPU backend could be opened.
@@ -323,41 +320,5 @@ impl HashHeaders for GpuBackend {
 impl MerklePairs for GpuBackend {
     fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
         self.lock().merkle_pairs(level, out)
-    }
-}
-
-impl DucoSearch for GpuBackend {
-    fn duco_search(
-        &self,
-        p: &crate::kernel::duco::Prepared,
-        range: Range<u64>,
-    ) -> Result<crate::kernel::duco::DucoOutcome, BackendError> {
-        GpuBackend::duco_search(self, p, range)
-    }
-}
-
-/// The device keeps its scrypt scratchpad across calls itself, so a lane
-/// is only a handle on it.
-struct GpuScryptLane<'a>(&'a GpuBackend);
-
-impl ScryptLane for GpuScryptLane<'_> {
-    fn search(&mut self, job: &ScryptJob, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        self.0.scrypt_search(job, range)
-    }
-}
-
-impl ScryptSearch for GpuBackend {
-    fn scrypt_lane(&self) -> Box<dyn ScryptLane + '_> {
-        Box::new(GpuScryptLane(self))
-    }
-
-    fn scrypt_search(&self, job: &ScryptJob, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        GpuBackend::scrypt_search(self, job, range)
-    }
-}
-
-impl Verify for GpuBackend {
-    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
-        GpuBackend::verify_sigs(self, items, out)
     }
 }

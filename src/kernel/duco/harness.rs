@@ -44,7 +44,12 @@ impl Spec for DucoS1 {
         verified_by: "a real Duino-Coin job and the 15/16-digit boundary against the naive search",
     };
 
-    fn timed<'a>(c: &'a dyn DucoSearch, index: usize, of: usize, _batch: u64) -> Box<dyn Worker + 'a> {
+    fn timed<'a>(
+        c: &'a dyn DucoSearch,
+        index: usize,
+        of: usize,
+        _batch: u64,
+    ) -> Box<dyn Worker + 'a> {
         Box::new(Timed {
             c,
             p: Prepared::new(&timed_job()),

@@ -70,7 +70,8 @@ struct Timed<'a> {
 impl Worker for Timed<'_> {
     fn run(&mut self, n: u64) -> Result<u64, ComputeError> {
         let n = (n as usize).min(self.headers.len());
-        self.c.hash_headers(&self.headers[..n], &mut self.out[..n])?;
+        self.c
+            .hash_headers(&self.headers[..n], &mut self.out[..n])?;
         std::hint::black_box(&self.out);
         Ok(n as u64)
     }
