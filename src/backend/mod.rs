@@ -159,3 +159,36 @@ pub trait BackendExt: Backend {
 }
 
 impl<B: Backend + ?Sized> BackendExt for B {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::sigverify::SigLibrary;
+    use crate::backend::cpu::{CpuBackend, Platform};
+    use crate::kernel::sigverify::SigBackend;
+
+    /// A backend's arm that lent another kernel's capability would time and
+    /// check the wrong kernel under this one's name.
+    #[test]
+    fn every_backend_lends_the_capability_of_the_kernel_asked_for() {
+        let levels = Platform::ALL
+            .iter()
+            .filter(|p| p.availability().is_ok())
+            .map(|&platform| Box::new(CpuBackend { platform }) as Box<dyn Backend>);
+        let backends: Vec<Box<dyn Backend>> = levels
+            .chain([
+                Box::new(probe::MeasuredCpu::new()) as Box<dyn Backend>,
+                Box::new(SigLibrary(SigBackend::K256)),
+            ])
+            .collect();
+        for b in &backends {
+            for k in Kernel::ALL {
+                let lent = b.compute(k).map(|c| c.kernel());
+                let runs = b.name() != "k256" || k == Kernel::SigVerify;
+                assert_eq!(lent, runs.then_some(k), "{} {k}", b.name());
+                assert_eq!(b.supports(k), runs, "{} {k}", b.name());
+                assert_eq!(b.as_ref().worker(k, 0, 1).is_ok(), runs, "{} {k}", b.name());
+            }
+        }
+    }
+}
