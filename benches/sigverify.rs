@@ -6,12 +6,18 @@
 //! `run-batch` times exactly what `micromine run --kernel sigverify` times
 //! per worker call (block 169,482's signatures cycled to the kernel's
 //! batch), called directly: the harness's own cost is the gap between the
-//! two rates.
+//! two rates. `run-harness` is that harness itself (`run_workers`, what
+//! `run` samples with), so the comparison also stands within one sitting.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use micromine::backend::cpu::sigverify::SigLibrary;
+use micromine::bench::engine::Engine;
+use micromine::bench::sample::run_workers;
+use micromine::bench::throttle::Throttle;
 use micromine::kernel::Kernel;
 use micromine::kernel::sigverify::block::parse_block;
 use micromine::kernel::sigverify::p2pkh::collect;
@@ -73,7 +79,38 @@ fn sigverify(c: &mut Criterion) {
             });
         }
     }
+    harness(&mut g, &run_batch);
     g.finish();
+}
+
+/// libsecp256k1 through the harness `run` uses (the backend's worker,
+/// driven by an unlimited throttle on a worker thread), reported per batch
+/// so its id sits beside `run-batch`'s direct call in one sitting.
+fn harness(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    batch: &[SigItem],
+) {
+    let engine = Engine(Arc::new(SigLibrary(SigBackend::Libsecp256k1)));
+    let chunk = Kernel::SigVerify.max_chunk();
+    // A batch's direct time sets how long each harness run lasts.
+    let mut out = vec![Verdict::Valid; batch.len()];
+    let t = Instant::now();
+    SigBackend::Libsecp256k1.verify_batch(batch, &mut out);
+    let per_batch = t.elapsed();
+    g.throughput(Throughput::Elements(chunk));
+    g.bench_function(
+        BenchmarkId::new("libsecp256k1", format!("run-harness-{chunk}")),
+        |b| {
+            b.iter_custom(|iters| {
+                let want = per_batch * iters as u32;
+                let s = run_workers(&engine, Kernel::SigVerify, 1, Throttle::unlimited(), want)
+                    .unwrap_or_else(|_| panic!("the harness failed"));
+                // Time for `iters` batches at the rate the harness measured.
+                s.elapsed
+                    .mul_f64(iters as f64 * chunk as f64 / s.work.max(1) as f64)
+            })
+        },
+    );
 }
 
 /// The GPU verifier on the same signatures, repeated to a batch that fills
