@@ -1,5 +1,8 @@
 //! WHAT is computed: backend-independent kernels and their data types.
-//! Nothing here knows about threads, timing or reports.
+//! Nothing here knows about backends, clocks, devices or reports: each
+//! kernel says what it needs run (a capability trait of its module), how a
+//! worker's share is fed (its timed input) and how an answer is checked on
+//! real data, and backends lend the capability through [`Compute`].
 
 pub mod chain;
 pub mod compute;
