@@ -9,8 +9,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform, portable};
+use micromine::backend::{Backend, BackendExt};
 use micromine::kernel::Kernel;
 use micromine::kernel::fixtures::{GENESIS_NONCE, genesis};
 use micromine::kernel::header::{HEADER_LEN, target_from_compact};

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use micromine::backend::Backend;
+use micromine::backend::BackendExt;
 use micromine::backend::gpu::{self, GpuBackend};
 use micromine::kernel::fixtures::{MAINNET_HEADERS, genesis};
 use micromine::kernel::header::target_from_compact;

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-use micromine::backend::Backend;
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::kernel::chain::{self, ChainScratch};
 use micromine::kernel::fixtures::MAINNET_HEADERS as HEADERS;
 use micromine::kernel::header::{HEADER_LEN, Target, parse_display_hex};
 use micromine::kernel::merkle::RootScratch;
+use micromine::kernel::search::Search;
 use micromine::kernel::search::{Prepared, SearchJob};
 
 /// The largest of the real blocks (213 transactions).

@@ -1,104 +1,42 @@
 //! WHERE it runs: backends share one batch-grained interface so that the
 //! harness, the tests and the reports never care which one they hold.
 
-pub mod coins;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod parallel;
 pub mod probe;
 pub mod select;
-pub mod worker;
 
 use std::ops::Range;
 
-use crate::kernel::Kernel;
 use crate::kernel::duco::{self, DucoOutcome};
 use crate::kernel::header::HEADER_LEN;
 use crate::kernel::scrypt::ScryptJob;
 use crate::kernel::search::{Prepared, SearchOutcome};
 use crate::kernel::sigverify::{SigItem, Verdict};
+use crate::kernel::{Compute, Kernel};
 
-pub use worker::Worker;
-
-/// A failure inside a backend (never a wrong answer: those are caught by verification).
-#[derive(Debug, thiserror::Error)]
-pub enum BackendError {
-    #[error("backend unavailable: {0}")]
-    Unavailable(String),
-    #[error("GPU error: {0}")]
-    Gpu(String),
-    #[error(transparent)]
-    Duco(#[from] crate::kernel::duco::DucoError),
-    #[error(transparent)]
-    Search(#[from] crate::kernel::search::SearchError),
-    #[error("backend {backend} does not run kernel {kernel}")]
-    Unsupported { backend: String, kernel: Kernel },
-}
+/// A failure inside a backend (never a wrong answer: those are caught by
+/// verification); the kernels' own error type, under the name backend
+/// callers know.
+pub use crate::kernel::ComputeError as BackendError;
+pub use crate::kernel::Worker;
 
 /// One way of running the kernels. Each call is one worker's batch; the
 /// harness splits work across threads when [`Backend::wants_threads`] says so.
 ///
-/// Every kernel's method answers [`BackendError::Unsupported`] unless the
-/// backend has code for it, so a new kernel adds one method here and its
-/// code only to the backends that run it.
+/// A backend lends one capability per kernel it has code for through
+/// [`Backend::compute`]: a new kernel adds one arm there in the backends
+/// that run it, and nothing here.
 pub trait Backend: Send + Sync {
     /// The name used on the command line and in reports.
     fn name(&self) -> String;
 
-    /// Every nonce in `range` (inside 0..2^32) whose header hash meets the target.
-    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        let _ = (p, range);
-        Err(self.unsupported(Kernel::Sha256d))
-    }
+    /// This backend's code for `kernel`, or `None` where it has none.
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>>;
 
-    /// sha256d of each header into `out`, which has the same length.
-    fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError> {
-        let _ = (headers, out);
-        Err(self.unsupported(Kernel::Headers))
-    }
-
-    /// sha256d(level[2i] || level[2i+1]) into out[i]; `level.len() == 2 * out.len()`.
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
-        let _ = (level, out);
-        Err(self.unsupported(Kernel::Merkle))
-    }
-
-    /// Every n in `range` that solves the DUCO-S1 job.
-    fn duco_search(
-        &self,
-        p: &duco::Prepared,
-        range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError> {
-        let _ = (p, range);
-        Err(self.unsupported(Kernel::DucoS1))
-    }
-
-    /// Every nonce in `range` whose scrypt hash meets the job's target.
-    /// Convenient, not fast on a CPU: it allocates scratchpads per call;
-    /// timed loops use [`Backend::worker`].
-    fn scrypt_search(
-        &self,
-        job: &ScryptJob,
-        range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError> {
-        let _ = (job, range);
-        Err(self.unsupported(Kernel::Scrypt))
-    }
-
-    /// One verdict per signature into `out`, which has the same length.
-    /// Items come from the host checks (`SigItem`'s constructors), so a
-    /// backend decides only the curve arithmetic.
-    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
-        let _ = (items, out);
-        Err(self.unsupported(Kernel::SigVerify))
-    }
-
-    /// The answer of a kernel method this backend has no code for.
+    /// The answer of a kernel this backend has no code for.
     fn unsupported(&self, kernel: Kernel) -> BackendError {
         BackendError::Unsupported {
             backend: self.name(),
@@ -109,8 +47,7 @@ pub trait Backend: Send + Sync {
     /// Whether this backend runs `kernel` at all (a signature library runs
     /// only `sigverify`).
     fn supports(&self, kernel: Kernel) -> bool {
-        let _ = kernel;
-        true
+        self.compute(kernel).is_some()
     }
 
     /// The name reports give the code that runs `kernel` here: a CPU level
@@ -123,14 +60,6 @@ pub trait Backend: Send + Sync {
     /// Units one worker's timed call does: a few milliseconds of work.
     fn batch(&self, kernel: Kernel) -> u64 {
         kernel.max_chunk()
-    }
-
-    /// A worker of the backend's own for `kernel`, where the kernel needs
-    /// scratch the batch methods cannot keep (a CPU's scrypt pads); `None`
-    /// for the generic [`worker::BatchWorker`].
-    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
-        let _ = (kernel, index, of);
-        None
     }
 
     /// How this backend chose its level for each kernel it has run so far,
@@ -146,17 +75,120 @@ pub trait Backend: Send + Sync {
 }
 
 impl dyn Backend + '_ {
-    /// Worker `index` of `of` for a timed run of `kernel`, owning whatever
-    /// scratch the kernel needs.
-    pub fn worker(&self, kernel: Kernel, index: usize, of: usize) -> Box<dyn Worker + '_> {
-        self.own_worker(kernel, index, of).unwrap_or_else(|| {
-            Box::new(worker::BatchWorker::new(
-                self,
-                kernel,
-                self.batch(kernel),
-                index,
-                of,
-            ))
-        })
+    /// Worker `index` of `of` for a timed run of `kernel`, owning its
+    /// inputs and whatever scratch the kernel needs.
+    pub fn worker(
+        &self,
+        kernel: Kernel,
+        index: usize,
+        of: usize,
+    ) -> Result<Box<dyn Worker + '_>, BackendError> {
+        let c = self
+            .compute(kernel)
+            .ok_or_else(|| self.unsupported(kernel))?;
+        Ok(c.timed(index, of, self.batch(kernel)))
+    }
+}
+
+/// The existing kernels' batch calls on any backend, answering
+/// [`BackendError::Unsupported`] where it has no code: for callers that
+/// name a kernel (commands, tests, benches). The harness needs none of
+/// these; a new kernel's callers use its capability from
+/// [`Backend::compute`].
+pub trait BackendExt: Backend {
+    /// Every nonce in `range` (inside 0..2^32) whose header hash meets the target.
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        match self.compute(Kernel::Sha256d) {
+            Some(Compute::Sha256d(c)) => c.search(p, range),
+            _ => Err(self.unsupported(Kernel::Sha256d)),
+        }
+    }
+
+    /// sha256d of each header into `out`, which has the same length.
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        match self.compute(Kernel::Headers) {
+            Some(Compute::Headers(c)) => c.hash_headers(headers, out),
+            _ => Err(self.unsupported(Kernel::Headers)),
+        }
+    }
+
+    /// sha256d(level[2i] || level[2i+1]) into out[i]; `level.len() == 2 * out.len()`.
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        match self.compute(Kernel::Merkle) {
+            Some(Compute::Merkle(c)) => c.merkle_pairs(level, out),
+            _ => Err(self.unsupported(Kernel::Merkle)),
+        }
+    }
+
+    /// Every n in `range` that solves the DUCO-S1 job.
+    fn duco_search(
+        &self,
+        p: &duco::Prepared,
+        range: Range<u64>,
+    ) -> Result<DucoOutcome, BackendError> {
+        match self.compute(Kernel::DucoS1) {
+            Some(Compute::DucoS1(c)) => c.duco_search(p, range),
+            _ => Err(self.unsupported(Kernel::DucoS1)),
+        }
+    }
+
+    /// Every nonce in `range` whose scrypt hash meets the job's target
+    /// (allocating a lane's scratch per call on a CPU).
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        match self.compute(Kernel::Scrypt) {
+            Some(Compute::Scrypt(c)) => c.scrypt_search(job, range),
+            _ => Err(self.unsupported(Kernel::Scrypt)),
+        }
+    }
+
+    /// One verdict per signature into `out`, which has the same length.
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
+        match self.compute(Kernel::SigVerify) {
+            Some(Compute::SigVerify(c)) => c.verify_sigs(items, out),
+            _ => Err(self.unsupported(Kernel::SigVerify)),
+        }
+    }
+}
+
+impl<B: Backend + ?Sized> BackendExt for B {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::sigverify::SigLibrary;
+    use crate::backend::cpu::{CpuBackend, Platform};
+    use crate::kernel::sigverify::SigBackend;
+
+    /// A backend's arm that lent another kernel's capability would time and
+    /// check the wrong kernel under this one's name.
+    #[test]
+    fn every_backend_lends_the_capability_of_the_kernel_asked_for() {
+        let levels = Platform::ALL
+            .iter()
+            .filter(|p| p.availability().is_ok())
+            .map(|&platform| Box::new(CpuBackend { platform }) as Box<dyn Backend>);
+        let backends: Vec<Box<dyn Backend>> = levels
+            .chain([
+                Box::new(probe::MeasuredCpu::new()) as Box<dyn Backend>,
+                Box::new(SigLibrary(SigBackend::K256)),
+            ])
+            .collect();
+        for b in &backends {
+            for k in Kernel::ALL {
+                let lent = b.compute(k).map(|c| c.kernel());
+                let runs = b.name() != "k256" || k == Kernel::SigVerify;
+                assert_eq!(lent, runs.then_some(k), "{} {k}", b.name());
+                assert_eq!(b.supports(k), runs, "{} {k}", b.name());
+                assert_eq!(b.as_ref().worker(k, 0, 1).is_ok(), runs, "{} {k}", b.name());
+            }
+        }
     }
 }

@@ -4,20 +4,14 @@
 //! AVX-512 at sha256d on some CPUs, and a clock that drops under 512-bit
 //! load can undo the width), so the choice is measured, not assumed.
 
-use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::backend::Backend;
 use crate::backend::cpu::{CpuBackend, Platform};
-use crate::backend::worker::Worker;
-use crate::backend::{Backend, BackendError};
-use crate::kernel::Kernel;
-use crate::kernel::duco::{self, DucoOutcome};
-use crate::kernel::header::HEADER_LEN;
-use crate::kernel::scrypt::ScryptJob;
-use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::{Compute, Kernel};
 
 /// How long the probe runs each level.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -118,9 +112,11 @@ fn level_rate(level: Platform, kernel: Kernel, settings: ProbeSettings) -> f64 {
     let cpu = CpuBackend { platform: level };
     let backend: &dyn Backend = &cpu;
     let batch = backend.batch(kernel);
-    let mut worker = backend.worker(kernel, 0, 1);
     // A failing level counts as rate 0: it loses the choice, and its
     // cross-check fails where the report's verification runs.
+    let Ok(mut worker) = backend.worker(kernel, 0, 1) else {
+        return 0.0;
+    };
     let mut call = || worker.run(batch).unwrap_or(0);
     call();
     let trial = Duration::from_secs_f64(settings.trial_ms / 1e3);
@@ -203,44 +199,17 @@ impl Backend for MeasuredCpu {
         "simd".to_string()
     }
 
-    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        self.cpu(Kernel::Sha256d).search(p, range)
+    /// The level the probe chose for `kernel` (probing on first use).
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>> {
+        self.cpu(kernel).compute(kernel)
     }
 
-    fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError> {
-        self.cpu(Kernel::Headers).hash_headers(headers, out)
-    }
-
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
-        self.cpu(Kernel::Merkle).merkle_pairs(level, out)
-    }
-
-    fn duco_search(
-        &self,
-        p: &duco::Prepared,
-        range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError> {
-        self.cpu(Kernel::DucoS1).duco_search(p, range)
-    }
-
-    fn scrypt_search(
-        &self,
-        job: &ScryptJob,
-        range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError> {
-        self.cpu(Kernel::Scrypt).scrypt_search(job, range)
-    }
-
-    fn verify_sigs(
-        &self,
-        items: &[crate::kernel::sigverify::SigItem],
-        out: &mut [crate::kernel::sigverify::Verdict],
-    ) -> Result<(), BackendError> {
-        self.cpu(Kernel::SigVerify).verify_sigs(items, out)
+    /// Every level runs every kernel; asking must not start a probe.
+    fn supports(&self, kernel: Kernel) -> bool {
+        CpuBackend {
+            platform: Platform::Portable,
+        }
+        .supports(kernel)
     }
 
     fn level_name(&self, kernel: Kernel) -> String {
@@ -254,16 +223,13 @@ impl Backend for MeasuredCpu {
     fn batch(&self, kernel: Kernel) -> u64 {
         self.cpu(kernel).batch(kernel)
     }
-
-    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
-        self.cpu(kernel).own_worker(kernel, index, of)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::duco::DucoJob;
+    use crate::backend::BackendExt;
+    use crate::kernel::duco::{self, DucoJob};
 
     #[test]
     fn ties_go_to_the_earlier_level_and_clear_wins_to_the_faster() {

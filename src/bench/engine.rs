@@ -1,13 +1,10 @@
 //! The handle the harness drives: one backend, whatever its kind.
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use crate::backend::cpu::{CpuBackend, Platform};
 use crate::backend::{Backend, BackendError};
 use crate::kernel::Kernel;
-use crate::kernel::header::HEADER_LEN;
-use crate::kernel::search::{Prepared, SearchOutcome};
 
 /// A backend call that failed, named by the backend that failed it.
 #[derive(Debug, thiserror::Error)]
@@ -42,30 +39,9 @@ impl Engine {
         self.0.level_name(kernel)
     }
 
-    // A backend failing mid-run (a lost GPU device) has no honest rate: the
-    // error ends that kernel's timing and becomes a failed row.
-    pub fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, EngineError> {
-        self.0.search(p, range).map_err(|e| self.failed(e))
-    }
-
-    pub fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), EngineError> {
-        self.0
-            .hash_headers(headers, out)
-            .map_err(|e| self.failed(e))
-    }
-
-    pub fn merkle_pairs(
-        &self,
-        level: &[[u8; 32]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), EngineError> {
-        self.0.merkle_pairs(level, out).map_err(|e| self.failed(e))
-    }
-
+    /// `source`, named by the backend that failed: a backend failing
+    /// mid-run (a lost GPU device) has no honest rate, so the error ends
+    /// that kernel's timing and becomes a failed row.
     pub fn failed(&self, source: BackendError) -> EngineError {
         EngineError {
             backend: self.name(),

@@ -54,8 +54,15 @@ pub fn run_workers(
                 let clock = &clock;
                 s.spawn(move || {
                     let chunk = platform.0.batch(kernel);
-                    let mut w = platform.0.as_ref().worker(kernel, i, threads);
-                    match throttle.drive(clock, duration, chunk, stopped, w.as_mut()) {
+                    let driven =
+                        platform
+                            .0
+                            .as_ref()
+                            .worker(kernel, i, threads)
+                            .and_then(|mut w| {
+                                throttle.drive(clock, duration, chunk, stopped, w.as_mut())
+                            });
+                    match driven {
                         Ok(stats) => (stats, None),
                         Err(e) => (
                             ThrottleStats::default(),

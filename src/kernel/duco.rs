@@ -198,7 +198,7 @@ pub fn search_scalar(p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, Duc
 
 /// The lane search with `L` candidates side by side. Everything below it is
 /// inlined, so a caller compiled with wider vector features (see
-/// `backend::coins`) gets the whole loop in those instructions.
+/// `backend::cpu::duco`) gets the whole loop in those instructions.
 #[inline(always)]
 pub fn search_lanes<const L: usize>(
     p: &Prepared,
@@ -544,6 +544,10 @@ fn search_one_block_x4(p: &Prepared, start: u64, end: u64, digits: usize, hits: 
         }
     }
 }
+
+mod harness;
+
+pub use harness::{DucoS1, DucoSearch, timed_space};
 
 #[cfg(test)]
 mod tests {

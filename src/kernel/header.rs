@@ -393,3 +393,7 @@ mod tests {
         );
     }
 }
+
+mod harness;
+
+pub use harness::{HashHeaders, Headers};

@@ -193,3 +193,7 @@ pub fn branch(txids: &[[u8; 32]], index: usize) -> Option<Vec<[u8; 32]>> {
     }
     Some(out)
 }
+
+mod harness;
+
+pub use harness::{Merkle, MerklePairs};

@@ -1,7 +1,11 @@
 //! WHAT is computed: backend-independent kernels and their data types.
-//! Nothing here knows about threads, timing or reports.
+//! Nothing here knows about backends, clocks, devices or reports: each
+//! kernel says what it needs run (a capability trait of its module), how a
+//! worker's share is fed (its timed input) and how an answer is checked on
+//! real data, and backends lend the capability through [`Compute`].
 
 pub mod chain;
+pub mod compute;
 pub mod duco;
 pub mod fixtures;
 pub mod header;
@@ -13,6 +17,8 @@ pub mod sha256;
 pub mod sigverify;
 
 use serde::{Deserialize, Serialize};
+
+pub use compute::{CheckError, ComputeError, Slice, Spec, Worker};
 
 /// Batches of sha256d, as the chain walk and the Merkle levels need them,
 /// from wherever they run: `backend` implements this (threads, SIMD
@@ -69,39 +75,94 @@ impl BatchHash for Reference {
     }
 }
 
-/// A kernel the harness can time: the one list every command, backend and
-/// report names kernels from.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kernel {
+/// Registers the kernels: one entry each, `Variant => module::Spec`, with
+/// the variant's CLI/serde attributes and doc (its `--kernel` help). From
+/// these it makes [`Kernel`], `Kernel::ALL`, `Kernel::descriptor` and
+/// [`Compute`], whose dispatch is the only place that names every kernel.
+macro_rules! kernels {
+    ($( $(#[$attr:meta])* $name:ident => $spec:ty, )*) => {
+        /// A kernel the harness can time: the one list every command,
+        /// backend and report names kernels from.
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            Serialize,
+            Deserialize,
+            clap::ValueEnum,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Kernel {
+            $( $(#[$attr])* $name, )*
+        }
+
+        impl Kernel {
+            /// Every kernel, in the order `run --kernel all` times them.
+            pub const ALL: [Kernel; [$(Kernel::$name),*].len()] = [$(Kernel::$name),*];
+
+            pub const fn descriptor(self) -> &'static Descriptor {
+                match self {
+                    $( Kernel::$name => &<$spec as Spec>::DESCRIPTOR, )*
+                }
+            }
+        }
+
+        /// A backend's capability for one kernel, borrowed from the
+        /// backend: what `Backend::compute` lends. The harness times and
+        /// checks any kernel through it without knowing which it is.
+        #[derive(Clone, Copy)]
+        pub enum Compute<'a> {
+            $( $name(&'a <$spec as Spec>::Compute), )*
+        }
+
+        impl<'a> Compute<'a> {
+            /// The kernel this capability runs.
+            pub fn kernel(self) -> Kernel {
+                match self {
+                    $( Compute::$name(_) => Kernel::$name, )*
+                }
+            }
+
+            /// Worker `index` of `of` for a timed run, at most `batch`
+            /// units a call (see [`Spec::timed`]).
+            pub fn timed(self, index: usize, of: usize, batch: u64) -> Box<dyn Worker + 'a> {
+                match self {
+                    $( Compute::$name(c) => <$spec as Spec>::timed(c, index, of, batch), )*
+                }
+            }
+
+            /// The kernel's check on real data (see [`Spec::check`]).
+            pub fn check(self, level: &str) -> Result<String, CheckError> {
+                match self {
+                    $( Compute::$name(c) => <$spec as Spec>::check(c, level), )*
+                }
+            }
+        }
+    };
+}
+
+kernels! {
     /// sha256d nonce search over an 80-byte header.
-    Sha256d,
+    Sha256d => search::Sha256d,
     /// Header-chain validation (hashing, PoW, links).
-    Headers,
+    Headers => header::Headers,
     /// Merkle root computation.
-    Merkle,
+    Merkle => merkle::Merkle,
     /// Duino-Coin DUCO-S1: SHA-1 over the previous hash and a decimal nonce.
     #[value(name = "duco-s1")]
-    DucoS1,
+    DucoS1 => duco::DucoS1,
     /// Litecoin/Dogecoin scrypt (N=1024, r=1, p=1; 128 KiB per lane).
-    Scrypt,
+    Scrypt => scrypt::Scrypt,
     /// secp256k1 signature verification (ECDSA under Bitcoin's rules and
     /// BIP340 Schnorr): the compute core of transaction validation.
     #[value(name = "sigverify")]
     #[serde(rename = "sigverify")]
-    SigVerify,
+    SigVerify => sigverify::SigVerify,
 }
 
 /// What the harness needs to know about a kernel, in one place.
@@ -123,69 +184,6 @@ pub struct Descriptor {
 }
 
 impl Kernel {
-    /// Every kernel, in the order `run --kernel all` times them.
-    pub const ALL: [Kernel; 6] = [
-        Kernel::Sha256d,
-        Kernel::Headers,
-        Kernel::Merkle,
-        Kernel::DucoS1,
-        Kernel::Scrypt,
-        Kernel::SigVerify,
-    ];
-
-    pub const fn descriptor(self) -> &'static Descriptor {
-        match self {
-            Kernel::Sha256d => &Descriptor {
-                name: "sha256d",
-                work: "nonces",
-                unit: "H/s",
-                max_chunk: 16_384,
-                lane_bytes: 0,
-                verified_by: "the Bitcoin genesis nonce and an easy-target hit list against the naive search",
-            },
-            Kernel::Headers => &Descriptor {
-                name: "headers",
-                work: "headers",
-                unit: "headers/s",
-                max_chunk: 4_096,
-                lane_bytes: 0,
-                verified_by: "sha256d of 257 headers and the genesis header hash",
-            },
-            Kernel::Merkle => &Descriptor {
-                name: "merkle",
-                work: "pairs",
-                unit: "pairs/s",
-                max_chunk: 4_096,
-                lane_bytes: 0,
-                verified_by: "sha256d of 257 concatenated pairs",
-            },
-            Kernel::DucoS1 => &Descriptor {
-                name: "duco-s1",
-                work: "hashes",
-                unit: "H/s",
-                max_chunk: 16_384,
-                lane_bytes: 0,
-                verified_by: "a real Duino-Coin job and the 15/16-digit boundary against the naive search",
-            },
-            Kernel::Scrypt => &Descriptor {
-                name: "scrypt",
-                work: "hashes",
-                unit: "H/s",
-                max_chunk: 16,
-                lane_bytes: scrypt::LITECOIN_LANE_BYTES,
-                verified_by: "the Litecoin genesis nonce and an easy-target hit list against the reference",
-            },
-            Kernel::SigVerify => &Descriptor {
-                name: "sigverify",
-                work: "signatures",
-                unit: "sigs/s",
-                max_chunk: 64,
-                lane_bytes: 0,
-                verified_by: "every P2PKH signature of mainnet block 169,482 valid, each with one bit flipped invalid, and the BIP340 vectors",
-            },
-        }
-    }
-
     pub fn name(self) -> &'static str {
         self.descriptor().name
     }

@@ -488,7 +488,7 @@ fn xor_from_table<const L: usize>(x: &mut LaneBlocks<L>, v: &[LaneBlocks<L>]) {
 }
 
 /// ROMix (N = 1024, r = 1) on `L` lanes at once. Inlined so that a caller
-/// compiled with wider vector features (see `backend::coins`) runs Salsa20/8
+/// compiled with wider vector features (see `backend::cpu::scrypt`) runs Salsa20/8
 /// in those instructions; kept apart from the SHA-256 work around it, which
 /// measured much slower when compiled into one function with it.
 #[inline(always)]
@@ -578,6 +578,10 @@ pub fn search_lanes<const L: usize>(
         hashed: range.end - range.start,
     })
 }
+
+mod harness;
+
+pub use harness::{Scrypt, ScryptLane, ScryptSearch, timed_job};
 
 #[cfg(test)]
 mod tests {

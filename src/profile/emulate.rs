@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::backend::coins;
 use crate::backend::cpu::Platform;
 use crate::bench::Engine;
 use crate::bench::sample::{Cut, sampled, single_thread_rate, stopped, warm_up};
@@ -13,6 +12,7 @@ use crate::bench::throttle::Throttle;
 use crate::bench::verify::verify;
 use crate::export::report::{BenchResult, Calibration, Emulation};
 use crate::kernel::Kernel;
+use crate::profile::lanes;
 
 use super::calibrate::{self, CalibrationError, DeviceCalibration};
 use super::rapl::{Rapl, RaplError};
@@ -92,7 +92,7 @@ enum NoWorkers {
     #[error("{0} KiB of RAM overflow a byte count")]
     RamOverflow(u64),
     #[error(transparent)]
-    NoLane(#[from] coins::NoLane),
+    NoLane(#[from] lanes::NoLane),
 }
 
 /// The host level that runs `kernel` for an ISA class: the first of the
@@ -131,7 +131,7 @@ fn kernel_threads(
         .ram_kib
         .checked_mul(1024)
         .ok_or(NoWorkers::RamOverflow(e.ram_kib))?;
-    let plan = coins::plan_lanes(c, e.cpu.cores() as usize, ram_bytes)?;
+    let plan = lanes::plan_lanes(c, e.cpu.cores() as usize, ram_bytes)?;
     let note = plan.limited_by_memory.then(|| {
         format!(
             "{} KiB of RAM hold {} {} scratchpad(s) of {} KiB, fewer than the device's {} core(s): lanes limited to {}",

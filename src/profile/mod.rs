@@ -9,6 +9,7 @@ pub mod check;
 pub mod costs;
 pub mod emulate;
 pub mod kernel_cal;
+pub mod lanes;
 pub mod power;
 pub mod rapl;
 pub mod schema;

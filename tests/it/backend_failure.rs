@@ -9,11 +9,8 @@ use std::time::Duration;
 use micromine::backend::cpu::{CpuBackend, Platform};
 use micromine::backend::{Backend, BackendError};
 use micromine::bench::Engine;
-use micromine::kernel::Kernel;
-use micromine::kernel::duco::{self, DucoOutcome};
-use micromine::kernel::header::HEADER_LEN;
-use micromine::kernel::scrypt::ScryptJob;
-use micromine::kernel::search::{Prepared, SearchOutcome};
+use micromine::kernel::search::{Prepared, Search, SearchOutcome};
+use micromine::kernel::{Compute, Kernel};
 use micromine::profile::builtin;
 use micromine::profile::emulate::{self, EmulateOptions};
 
@@ -29,47 +26,20 @@ impl Backend for FailsLater {
         "fails-later".into()
     }
 
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>> {
+        match kernel {
+            Kernel::Sha256d => Some(Compute::Sha256d(self)),
+            other => self.inner.compute(other),
+        }
+    }
+}
+
+impl Search for FailsLater {
     fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
         if self.calls.fetch_add(1, Ordering::Relaxed) >= self.ok_calls {
             return Err(BackendError::Gpu("device lost".into()));
         }
         self.inner.search(p, range)
-    }
-
-    fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError> {
-        self.inner.hash_headers(headers, out)
-    }
-
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
-        self.inner.merkle_pairs(level, out)
-    }
-
-    fn duco_search(
-        &self,
-        p: &duco::Prepared,
-        range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError> {
-        self.inner.duco_search(p, range)
-    }
-
-    fn scrypt_search(
-        &self,
-        job: &ScryptJob,
-        range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError> {
-        self.inner.scrypt_search(job, range)
-    }
-
-    fn verify_sigs(
-        &self,
-        items: &[micromine::kernel::sigverify::SigItem],
-        out: &mut [micromine::kernel::sigverify::Verdict],
-    ) -> Result<(), BackendError> {
-        self.inner.verify_sigs(items, out)
     }
 }
 

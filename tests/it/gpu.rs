@@ -5,8 +5,9 @@
 
 use crate::support::fixtures::{self, GENESIS_NONCE, data_path, genesis};
 use crate::support::gpu::gpu;
-use micromine::backend::Backend;
 use micromine::backend::gpu::{self, GpuBackend};
+use micromine::backend::{Backend, BackendExt};
+use micromine::kernel::Kernel;
 use micromine::kernel::header::{Target, display_hex, parse_display_hex, target_from_compact};
 use micromine::kernel::merkle::RootScratch;
 use micromine::kernel::search::{Prepared, SearchJob, search_naive};
@@ -32,6 +33,18 @@ fn finds_the_genesis_nonce() {
         .search(&p, GENESIS_NONCE - 100_000..GENESIS_NONCE)
         .unwrap();
     assert!(before.hits.is_empty());
+}
+
+/// An arm of `GpuBackend::compute` that lent another kernel's capability
+/// would time and check the wrong kernel under this one's name.
+#[test]
+fn the_gpu_lends_the_capability_of_every_kernel_asked_for() {
+    let Some(g) = gpu() else { return };
+    let b: &dyn Backend = g;
+    for k in Kernel::ALL {
+        assert_eq!(b.compute(k).map(|c| c.kernel()), Some(k), "{k}");
+        assert!(b.worker(k, 0, 1).is_ok(), "{k}");
+    }
 }
 
 /// Every adapter wgpu can see (within WGPU_BACKEND), injected through

@@ -21,6 +21,16 @@ pub(super) unsafe fn search_avx2(
     duco::search_lanes::<16>(p, range)
 }
 
+impl crate::kernel::duco::DucoSearch for super::CpuBackend {
+    fn duco_search(
+        &self,
+        p: &crate::kernel::duco::Prepared,
+        range: std::ops::Range<u64>,
+    ) -> Result<crate::kernel::duco::DucoOutcome, crate::backend::BackendError> {
+        Ok(self.platform.duco_search(p, range)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::backend::cpu::Platform;

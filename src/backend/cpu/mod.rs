@@ -41,15 +41,12 @@ use std::ops::Range;
 
 pub use platform::{LevelError, Platform};
 
-use crate::backend::worker::{Slice, Worker, timed_scrypt_job};
 use crate::backend::{Backend, BackendError};
-use crate::kernel::Kernel;
-use crate::kernel::duco::{DucoOutcome, Prepared as DucoJobPrepared};
-use crate::kernel::header::HEADER_LEN;
-use crate::kernel::scrypt::ScryptJob;
-use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::header::{HEADER_LEN, HashHeaders};
+use crate::kernel::merkle::MerklePairs;
+use crate::kernel::search::{Prepared, Search, SearchOutcome};
 use crate::kernel::sigverify::cpu::SigBackend;
-use crate::kernel::sigverify::{SigItem, Verdict};
+use crate::kernel::{Compute, Kernel};
 
 /// A CPU level as a [`Backend`].
 #[derive(Clone, Copy, Debug)]
@@ -62,44 +59,15 @@ impl Backend for CpuBackend {
         self.platform.name().to_string()
     }
 
-    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        Ok(self.platform.search(p, range))
-    }
-
-    fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError> {
-        self.platform.hash_headers(headers, out);
-        Ok(())
-    }
-
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
-        self.platform.merkle_pairs(level, out);
-        Ok(())
-    }
-
-    fn duco_search(
-        &self,
-        p: &DucoJobPrepared,
-        range: Range<u64>,
-    ) -> Result<DucoOutcome, BackendError> {
-        Ok(self.platform.duco_search(p, range)?)
-    }
-
-    fn scrypt_search(
-        &self,
-        job: &ScryptJob,
-        range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError> {
-        let mut w = scrypt::ScryptWorker::new(self.platform.for_kernel(Kernel::Scrypt));
-        Ok(w.search(job, range)?)
-    }
-
-    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
-        SigBackend::Libsecp256k1.verify_batch(items, out);
-        Ok(())
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>> {
+        Some(match kernel {
+            Kernel::Sha256d => Compute::Sha256d(self),
+            Kernel::Headers => Compute::Headers(self),
+            Kernel::Merkle => Compute::Merkle(self),
+            Kernel::DucoS1 => Compute::DucoS1(self),
+            Kernel::Scrypt => Compute::Scrypt(self),
+            Kernel::SigVerify => Compute::SigVerify(self),
+        })
     }
 
     fn level_name(&self, kernel: Kernel) -> String {
@@ -109,29 +77,28 @@ impl Backend for CpuBackend {
             _ => self.platform.for_kernel(kernel).name().to_string(),
         }
     }
+}
 
-    fn own_worker(&self, kernel: Kernel, index: usize, of: usize) -> Option<Box<dyn Worker + '_>> {
-        (kernel == Kernel::Scrypt).then(|| {
-            Box::new(ScryptCpuWorker {
-                pads: scrypt::ScryptWorker::new(self.platform.for_kernel(Kernel::Scrypt)),
-                job: timed_scrypt_job(),
-                slice: Slice::new(kernel, index, of),
-            }) as Box<dyn Worker>
-        })
+impl Search for CpuBackend {
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        Ok(self.platform.search(p, range))
     }
 }
 
-/// A timed scrypt worker: its scratchpads are allocated once, here, and
-/// reused by every call.
-struct ScryptCpuWorker {
-    pads: scrypt::ScryptWorker,
-    job: ScryptJob,
-    slice: Slice,
+impl HashHeaders for CpuBackend {
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        self.platform.hash_headers(headers, out);
+        Ok(())
+    }
 }
 
-impl Worker for ScryptCpuWorker {
-    fn run(&mut self, n: u64) -> Result<u64, BackendError> {
-        let out = self.pads.search(&self.job, self.slice.next(n))?;
-        Ok(std::hint::black_box(out).hashed)
+impl MerklePairs for CpuBackend {
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        self.platform.merkle_pairs(level, out);
+        Ok(())
     }
 }

@@ -80,7 +80,8 @@ impl Platform {
     }
 
     /// `Ok` when the level has code of its own for `kernel`. The SHA-256
-    /// kernels exist at every level; the coin kernels at fewer.
+    /// kernels exist at every level; the coin kernels at fewer; a kernel
+    /// with no ISA-specific code only at the scalar level.
     pub fn supports(self, kernel: Kernel) -> Result<(), LevelError> {
         let has = match kernel {
             Kernel::Sha256d | Kernel::Headers | Kernel::Merkle => true,
@@ -94,9 +95,10 @@ impl Platform {
                     Platform::Avx512 | Platform::Avx2 | Platform::Lanes | Platform::Portable
                 )
             }
-            // One library for every level: libsecp256k1 has no ISA dispatch
-            // of its own to choose (see `CpuBackend::level_name`).
-            Kernel::SigVerify => self == Platform::Portable,
+            // Any other kernel has one piece of CPU code, counted as the
+            // scalar level's (sigverify: libsecp256k1 has no ISA dispatch
+            // of its own to choose; see `CpuBackend::level_name`).
+            _ => self == Platform::Portable,
         };
         if has {
             Ok(())

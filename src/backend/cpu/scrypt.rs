@@ -96,6 +96,25 @@ impl ScryptWorker {
     }
 }
 
+impl crate::kernel::scrypt::ScryptSearch for super::CpuBackend {
+    /// The scratchpads of the level's scrypt code, allocated once, here.
+    fn scrypt_lane(&self) -> Box<dyn crate::kernel::scrypt::ScryptLane + '_> {
+        Box::new(ScryptWorker::new(
+            self.platform.for_kernel(crate::kernel::Kernel::Scrypt),
+        ))
+    }
+}
+
+impl crate::kernel::scrypt::ScryptLane for ScryptWorker {
+    fn search(
+        &mut self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, crate::kernel::ComputeError> {
+        Ok(ScryptWorker::search(self, job, range)?)
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn romix_avx2(x: &mut LaneBlocks<AVX2_LANES>, v: &mut [LaneBlocks<AVX2_LANES>]) {

@@ -16,12 +16,14 @@
 
 use std::ops::Range;
 
+use super::GpuBackend;
 use super::GpuUnavailable;
 use super::context::{Context, MAX_JOB_WORDS, Tuning, storage_entry};
 use super::hits::{
     HitKernel, HitPipeline, HitSearch, JobShape, Recheck, Sizer, TARGET_SUBMISSION, gpu_err,
 };
 use crate::backend::BackendError;
+use crate::kernel::duco::DucoSearch;
 use crate::kernel::duco::{DucoOutcome, ONE_BLOCK_DIGITS, PREFIX_LEN, Prepared, digit_count};
 
 /// The search shader (copied from `shaders/duco_s1.wgsl` by build.rs).
@@ -284,6 +286,12 @@ impl DucoContext {
             report_all,
         };
         self.search.run(ctx, &self.pipe, &kernel, range)
+    }
+}
+
+impl DucoSearch for GpuBackend {
+    fn duco_search(&self, p: &Prepared, range: Range<u64>) -> Result<DucoOutcome, BackendError> {
+        GpuBackend::duco_search(self, p, range)
     }
 }
 

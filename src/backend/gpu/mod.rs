@@ -26,8 +26,10 @@ pub use sigverify::{MAX_SIG_BATCH, VALID_SAMPLE_STRIDE};
 pub use wgpu;
 
 use crate::backend::{Backend, BackendError};
-use crate::kernel::header::HEADER_LEN;
-use crate::kernel::search::{Prepared, SearchOutcome};
+use crate::kernel::header::{HEADER_LEN, HashHeaders};
+use crate::kernel::merkle::MerklePairs;
+use crate::kernel::search::{Prepared, Search, SearchOutcome};
+use crate::kernel::{Compute, Kernel};
 
 /// Why no GPU backend could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -267,57 +269,28 @@ impl Backend for GpuBackend {
         "gpu".to_string()
     }
 
-    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
-        self.lock().search(p, range)
-    }
-
-    fn hash_headers(
-        &self,
-        headers: &[[u8; HEADER_LEN]],
-        out: &mut [[u8; 32]],
-    ) -> Result<(), BackendError> {
-        self.lock().hash_headers(headers, out)
-    }
-
-    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
-        self.lock().merkle_pairs(level, out)
-    }
-
-    fn duco_search(
-        &self,
-        p: &crate::kernel::duco::Prepared,
-        range: Range<u64>,
-    ) -> Result<crate::kernel::duco::DucoOutcome, BackendError> {
-        GpuBackend::duco_search(self, p, range)
-    }
-
-    fn scrypt_search(
-        &self,
-        job: &crate::kernel::scrypt::ScryptJob,
-        range: Range<u64>,
-    ) -> Result<SearchOutcome, BackendError> {
-        GpuBackend::scrypt_search(self, job, range)
-    }
-
-    fn verify_sigs(
-        &self,
-        items: &[crate::kernel::sigverify::SigItem],
-        out: &mut [crate::kernel::sigverify::Verdict],
-    ) -> Result<(), BackendError> {
-        GpuBackend::verify_sigs(self, items, out)
+    fn compute(&self, kernel: Kernel) -> Option<Compute<'_>> {
+        Some(match kernel {
+            Kernel::Sha256d => Compute::Sha256d(self),
+            Kernel::Headers => Compute::Headers(self),
+            Kernel::Merkle => Compute::Merkle(self),
+            Kernel::DucoS1 => Compute::DucoS1(self),
+            Kernel::Scrypt => Compute::Scrypt(self),
+            Kernel::SigVerify => Compute::SigVerify(self),
+        })
     }
 
     /// Far bigger batches than a CPU worker's amortise a submission and its
     /// readback; a scrypt call must also fill every lane the device holds;
     /// a signature call is at most one device piece (17 ladder submissions).
-    fn batch(&self, kernel: crate::kernel::Kernel) -> u64 {
+    fn batch(&self, kernel: Kernel) -> u64 {
         let batch = kernel.max_chunk() * 256;
         match kernel {
-            crate::kernel::Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
+            Kernel::Scrypt => batch.max(2 * self.scrypt_plan().lanes as u64),
             // A software adapter verifies ~100 a second: a full piece
             // would be one 40 s call.
-            crate::kernel::Kernel::SigVerify if self.summary.device_type == "cpu" => 256,
-            crate::kernel::Kernel::SigVerify => MAX_SIG_BATCH as u64,
+            Kernel::SigVerify if self.summary.device_type == "cpu" => 256,
+            Kernel::SigVerify => MAX_SIG_BATCH as u64,
             _ => batch,
         }
     }
@@ -325,5 +298,27 @@ impl Backend for GpuBackend {
     /// The device parallelises internally; host threads would only queue up.
     fn wants_threads(&self) -> bool {
         false
+    }
+}
+
+impl Search for GpuBackend {
+    fn search(&self, p: &Prepared, range: Range<u64>) -> Result<SearchOutcome, BackendError> {
+        self.lock().search(p, range)
+    }
+}
+
+impl HashHeaders for GpuBackend {
+    fn hash_headers(
+        &self,
+        headers: &[[u8; HEADER_LEN]],
+        out: &mut [[u8; 32]],
+    ) -> Result<(), BackendError> {
+        self.lock().hash_headers(headers, out)
+    }
+}
+
+impl MerklePairs for GpuBackend {
+    fn merkle_pairs(&self, level: &[[u8; 32]], out: &mut [[u8; 32]]) -> Result<(), BackendError> {
+        self.lock().merkle_pairs(level, out)
     }
 }

@@ -8,11 +8,13 @@
 use std::ops::Range;
 use std::time::Duration;
 
+use super::GpuBackend;
 use super::GpuUnavailable;
 use super::context::{Context, MAX_JOB_WORDS, buffer, storage_entry};
 use super::hits::{HitKernel, HitPipeline, HitSearch, JobShape, Recheck, Sizer, gpu_err};
 use crate::backend::BackendError;
 use crate::kernel::scrypt::{LITECOIN_LANE_BYTES, ScryptJob};
+use crate::kernel::scrypt::{ScryptLane, ScryptSearch};
 use crate::kernel::search::{SearchOutcome, check_range};
 use crate::kernel::sha256;
 
@@ -248,6 +250,34 @@ impl ScryptGpu {
         // Every hit lies in the range, which `check_range` keeps within u32.
         let hits = hits.into_iter().map(|n| n as u32).collect();
         Ok(SearchOutcome { hits, hashed })
+    }
+}
+
+/// The device keeps its scrypt scratchpad across calls itself, so a lane
+/// is only a handle on it.
+struct GpuScryptLane<'a>(&'a GpuBackend);
+
+impl ScryptLane for GpuScryptLane<'_> {
+    fn search(
+        &mut self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        self.0.scrypt_search(job, range)
+    }
+}
+
+impl ScryptSearch for GpuBackend {
+    fn scrypt_lane(&self) -> Box<dyn ScryptLane + '_> {
+        Box::new(GpuScryptLane(self))
+    }
+
+    fn scrypt_search(
+        &self,
+        job: &ScryptJob,
+        range: Range<u64>,
+    ) -> Result<SearchOutcome, BackendError> {
+        GpuBackend::scrypt_search(self, job, range)
     }
 }
 

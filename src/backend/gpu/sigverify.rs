@@ -11,9 +11,11 @@
 //! reference, and so is every [`VALID_SAMPLE_STRIDE`]-th device "valid";
 //! any disagreement is a device error, never an accepted answer.
 
+use super::GpuBackend;
 use super::context::{Context, MapFlag, buffer, storage_entry};
 use super::{GpuUnavailable, hits::gpu_err};
 use crate::backend::BackendError;
+use crate::kernel::sigverify::Verify;
 use crate::kernel::sigverify::scalars::{DeviceCheck, device_check};
 use crate::kernel::sigverify::{Reason, SigItem, SigKind, Verdict, reference_verify};
 
@@ -323,6 +325,12 @@ fn push_words(words: &mut Vec<u32>, c: &DeviceCheck) {
     }
     words.extend_from_slice(&limbs(&c.r_plus_n.unwrap_or([0; 32])));
     words.extend_from_slice(&[0, 0]);
+}
+
+impl Verify for GpuBackend {
+    fn verify_sigs(&self, items: &[SigItem], out: &mut [Verdict]) -> Result<(), BackendError> {
+        GpuBackend::verify_sigs(self, items, out)
+    }
 }
 
 #[cfg(test)]

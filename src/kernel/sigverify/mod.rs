@@ -11,12 +11,14 @@ pub mod block;
 pub mod cpu;
 pub mod der;
 pub mod fixtures;
+mod harness;
 pub mod p2pkh;
 pub mod scalars;
 pub mod sighash;
 
 pub use cpu::SigBackend;
 pub use der::DerError;
+pub use harness::{SigVerify, Verify};
 
 /// The group order n, big-endian.
 pub const ORDER: [u8; 32] = [

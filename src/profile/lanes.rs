@@ -1,8 +1,5 @@
-//! What the coin kernels (DUCO-S1, Litecoin scrypt) need beyond a batch
-//! call: the scrypt lane plan that respects a device's memory, and the
-//! checks on real data that must pass before any timing counts.
-
-pub mod verify;
+//! How many workers a device's memory holds for a kernel whose lanes need
+//! working memory of their own (scrypt's 128 KiB scratchpads).
 
 use crate::kernel::Kernel;
 
