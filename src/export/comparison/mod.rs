@@ -3,6 +3,8 @@
 
 mod coin_tables;
 mod tables;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
@@ -95,6 +97,24 @@ pub enum Figures {
         availability: f64,
         /// One budget per sourced block load.
         budget: Vec<BlockBudget>,
+    },
+    /// Any kernel with no economics of its own: its rate and the energy a
+    /// unit of its work costs, so its rows reach the report without an
+    /// entry here (see [`Figures::rate_only`]).
+    Rate {
+        /// Rate in the kernel's unit: the modelled device rate under the
+        /// profile's cap when emulated, else the host's measured median.
+        rate: f64,
+        /// The rate's unit, the kernel's `Descriptor::unit` (e.g. `sigs/s`).
+        unit: &'static str,
+        /// Modelled device power, W, when emulated (`None`: no power model).
+        power_w: Option<f64>,
+        /// Energy per unit of work (one of the kernel's `Descriptor::work`),
+        /// J: power over rate, when the power is modelled.
+        joules_per_unit: Option<f64>,
+        /// Share of the day the device is available (0..=1; 1 for a host
+        /// result).
+        availability: f64,
     },
 }
 
@@ -262,7 +282,25 @@ impl Figures {
                 availability,
                 budget: budget::budgets(rate, availability, power),
             },
+            // Every kernel registered today has figures of its own, so this
+            // arm is unreachable until a rate-only kernel is registered; it
+            // is what lets such a kernel need no arm here.
+            #[allow(unreachable_patterns)]
+            _ => Figures::rate_only(kernel, rate, availability, power),
         })
+    }
+
+    /// The figures of a kernel with no economics of its own, from its
+    /// device rate (positive), availability and modelled power (see
+    /// `device_figures`).
+    fn rate_only(kernel: Kernel, rate: f64, availability: f64, power_w: Option<f64>) -> Self {
+        Figures::Rate {
+            rate,
+            unit: kernel.unit(),
+            power_w,
+            joules_per_unit: power_w.map(|p| p / rate),
+            availability,
+        }
     }
 }
 
@@ -475,6 +513,10 @@ impl Comparison {
                 Kernel::DucoS1 => out.push(coin_tables::duco(self)),
                 Kernel::Scrypt => out.extend(coin_tables::scrypt(self)),
                 Kernel::SigVerify => out.push(tables::sigverify(self)),
+                // Unreachable today (every kernel has a table of its own);
+                // a rate-only kernel gets the generic table with no arm.
+                #[allow(unreachable_patterns)]
+                _ => out.push(tables::rate(self, kernel)),
             }
         }
         let limited = self.rows.iter().any(|r| r.id.host_limited);

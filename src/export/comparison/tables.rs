@@ -1,9 +1,10 @@
-//! The sha256d, header and Merkle tables of a comparison.
+//! The sha256d, header, Merkle and signature tables of a comparison, and
+//! the generic table of a kernel with no economics of its own.
 
 use super::{Comparison, Figures, HOST_LIMITED_MARK, RowId};
 use crate::economics::{self, budget};
 use crate::export::markdown::Table;
-use crate::export::units::{duration, probability, si, sig3, thousands, times, usd};
+use crate::export::units::{duration, probability, si, si_wide, sig3, thousands, times, usd};
 use crate::kernel::Kernel;
 
 /// A row's first cell: the profile with its caveats.
@@ -276,5 +277,50 @@ pub(super) fn sigverify(c: &Comparison) -> Table {
         "Share of 600 s = the device's verification time per block over the part of each block interval it is available (under its power cap); above 100% it falls behind the chain. JSON output has both blocks' budgets."
             .to_string(),
     );
+    t
+}
+
+/// The rows of a kernel with only a rate ([`Figures::Rate`]), titled from
+/// its descriptor, so a newly registered kernel is in the report at once.
+pub(super) fn rate(c: &Comparison, kernel: Kernel) -> Table {
+    let d = kernel.descriptor();
+    let mut t = Table::new(
+        &format!("Rate: {} ({}, in {})", d.name, d.work, d.unit),
+        &[
+            "Profile",
+            "Backend",
+            "Threads",
+            "Rate",
+            "Availability",
+            "Power",
+            "Energy per unit",
+        ],
+        2,
+    );
+    for r in c.rows_of(kernel) {
+        let Figures::Rate {
+            rate,
+            unit,
+            power_w,
+            joules_per_unit,
+            availability,
+        } = &r.figures
+        else {
+            continue;
+        };
+        t.push(vec![
+            label(&r.id),
+            r.id.backend.clone(),
+            threads(&r.id),
+            si(*rate, unit),
+            format!("{}%", sig3(availability * 100.0)),
+            power_w.map_or_else(na, |p| si(p, "W")),
+            joules_per_unit.map_or_else(na, |j| si_wide(j, "J")),
+        ]);
+    }
+    t.notes.push(format!(
+        "Energy per unit = modelled power over the rate: the energy one of the {} costs on the device. Rates of emulated profiles are the modelled device rate under the power cap; n/a = no power model.",
+        d.work
+    ));
     t
 }
