@@ -305,128 +305,10 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
         c.text(&format!("sources[{i}].supports"), &s.supports)?;
         c.text(&format!("sources[{i}].url"), &s.url)?;
     }
-    let kind = raw.kind.as_str();
-    let kind = match kind {
-        "emulated" => {
-            c.forbidden("reference", kind, &raw.reference)?;
-            let cpu = c.cpu(c.required("cpu", kind, &raw.cpu)?)?;
-            let gpu = c.required("gpu", kind, &raw.gpu)?;
-            c.text("gpu.class", &gpu.class)?;
-            let memory = c.required("memory", kind, &raw.memory)?;
-            if memory.ram_kib == 0 {
-                return Err(c.err("memory.ram_kib", "must be positive"));
-            }
-            if memory.ram_kib > MAX_RAM_KIB {
-                return Err(c.err(
-                    "memory.ram_kib",
-                    format!("at most {MAX_RAM_KIB} KiB (4 TiB), got {}", memory.ram_kib),
-                ));
-            }
-            let power = c.power(c.required("power", kind, &raw.power)?, Some(cpu.cores()))?;
-            let owner = c.required("owner", kind, &raw.owner)?;
-            let availability = c.availability(owner.availability)?;
-            let power_cap_w = c.cap(owner.power_cap_w, &power)?;
-            let calibration =
-                c.calibration(c.required("calibration", kind, &raw.calibration)?)?;
-            let accelerator = raw
-                .accelerator
-                .as_ref()
-                .map(|a| super::accelerator::validate(file, a))
-                .transpose()?;
-            let published = super::check::validate_published(
-                file,
-                &raw.published,
-                &calibration,
-                accelerator.as_ref(),
-            )?;
-            let kernel_calibrations =
-                super::kernel_cal::validate_kernel_calibrations(file, &raw.kernel_calibration)?;
-            super::kernel_cal::check_published(file, &published, &kernel_calibrations)?;
-            ProfileKind::Emulated(Box::new(Emulated {
-                gpu: match &gpu.model {
-                    Some(m) => format!("{} ({m})", gpu.class),
-                    None => gpu.class.clone(),
-                },
-                cpu,
-                ram_kib: memory.ram_kib,
-                power,
-                power_cap_w,
-                availability,
-                calibration,
-                accelerator,
-                published,
-                kernel_calibrations,
-            }))
-        }
-        "host" => {
-            for (key, present) in [
-                ("cpu", raw.cpu.is_some()),
-                ("gpu", raw.gpu.is_some()),
-                ("memory", raw.memory.is_some()),
-                ("calibration", raw.calibration.is_some()),
-                ("reference", raw.reference.is_some()),
-                ("accelerator", raw.accelerator.is_some()),
-                ("published", !raw.published.is_empty()),
-                ("kernel_calibration", !raw.kernel_calibration.is_empty()),
-            ] {
-                if present {
-                    return Err(c.err(
-                        key,
-                        "not allowed in a profile of kind \"host\": the host is measured, not described",
-                    ));
-                }
-            }
-            let power = c.power(c.required("power", kind, &raw.power)?, None)?;
-            let owner = c.required("owner", kind, &raw.owner)?;
-            if owner.power_cap_w.is_some() {
-                return Err(c.err(
-                    "owner.power_cap_w",
-                    "the host profile is uncapped; use --power-cap to cap a run",
-                ));
-            }
-            ProfileKind::Host(HostModel {
-                power,
-                availability: c.availability(owner.availability)?,
-            })
-        }
-        "reference" => {
-            for (key, present) in [
-                ("cpu", raw.cpu.is_some()),
-                ("gpu", raw.gpu.is_some()),
-                ("memory", raw.memory.is_some()),
-                ("power", raw.power.is_some()),
-                ("owner", raw.owner.is_some()),
-                ("calibration", raw.calibration.is_some()),
-                ("accelerator", raw.accelerator.is_some()),
-                ("published", !raw.published.is_empty()),
-                ("kernel_calibration", !raw.kernel_calibration.is_empty()),
-            ] {
-                if present {
-                    return Err(c.err(
-                        key,
-                        "not allowed in a profile of kind \"reference\": reference rows are not run",
-                    ));
-                }
-            }
-            let r = c.required("reference", kind, &raw.reference)?;
-            let hash_rate_ths = c.positive("reference.hash_rate_ths", r.hash_rate_ths, "TH/s")?;
-            let power_w = c.watts("reference.power_w", r.power_w)?;
-            let j_per_th = c.positive("reference.j_per_th", r.j_per_th, "J/TH")?;
-            let implied = power_w / hash_rate_ths;
-            if (implied / j_per_th - 1.0).abs() > 0.05 {
-                return Err(c.err(
-                    "reference.j_per_th",
-                    format!(
-                        "{j_per_th} J/TH disagrees with power_w / hash_rate_ths = {implied:.2} J/TH by more than 5%"
-                    ),
-                ));
-            }
-            ProfileKind::Reference(Reference {
-                hash_rate_ths,
-                power_w,
-                j_per_th,
-            })
-        }
+    let kind = match raw.kind.as_str() {
+        "emulated" => emulated(&c, &raw)?,
+        "host" => host(&c, &raw)?,
+        "reference" => reference(&c, &raw)?,
         other => {
             return Err(c.err(
                 "kind",
@@ -452,4 +334,129 @@ pub(super) fn validate(file: &str, raw: RawProfile) -> Result<Profile, ProfileEr
             })
             .collect(),
     })
+}
+
+/// An appliance class: every device figure is required and checked.
+fn emulated(c: &Check, raw: &RawProfile) -> Result<ProfileKind, ProfileError> {
+    let (file, kind) = (c.file, "emulated");
+    c.forbidden("reference", kind, &raw.reference)?;
+    let cpu = c.cpu(c.required("cpu", kind, &raw.cpu)?)?;
+    let gpu = c.required("gpu", kind, &raw.gpu)?;
+    c.text("gpu.class", &gpu.class)?;
+    let memory = c.required("memory", kind, &raw.memory)?;
+    if memory.ram_kib == 0 {
+        return Err(c.err("memory.ram_kib", "must be positive"));
+    }
+    if memory.ram_kib > MAX_RAM_KIB {
+        return Err(c.err(
+            "memory.ram_kib",
+            format!("at most {MAX_RAM_KIB} KiB (4 TiB), got {}", memory.ram_kib),
+        ));
+    }
+    let power = c.power(c.required("power", kind, &raw.power)?, Some(cpu.cores()))?;
+    let owner = c.required("owner", kind, &raw.owner)?;
+    let availability = c.availability(owner.availability)?;
+    let power_cap_w = c.cap(owner.power_cap_w, &power)?;
+    let calibration = c.calibration(c.required("calibration", kind, &raw.calibration)?)?;
+    let accelerator = raw
+        .accelerator
+        .as_ref()
+        .map(|a| super::accelerator::validate(file, a))
+        .transpose()?;
+    let published =
+        super::check::validate_published(file, &raw.published, &calibration, accelerator.as_ref())?;
+    let kernel_calibrations =
+        super::kernel_cal::validate_kernel_calibrations(file, &raw.kernel_calibration)?;
+    super::kernel_cal::check_published(file, &published, &kernel_calibrations)?;
+    Ok(ProfileKind::Emulated(Box::new(Emulated {
+        gpu: match &gpu.model {
+            Some(m) => format!("{} ({m})", gpu.class),
+            None => gpu.class.clone(),
+        },
+        cpu,
+        ram_kib: memory.ram_kib,
+        power,
+        power_cap_w,
+        availability,
+        calibration,
+        accelerator,
+        published,
+        kernel_calibrations,
+    })))
+}
+
+/// The first of `keys` present in a profile of a kind that must not have it.
+fn absent(c: &Check, keys: &[(&str, bool)], why: &str) -> Result<(), ProfileError> {
+    match keys.iter().find(|(_, present)| *present) {
+        Some((key, _)) => Err(c.err(key, why)),
+        None => Ok(()),
+    }
+}
+
+/// This machine: measured, so only its power model and owner are given.
+fn host(c: &Check, raw: &RawProfile) -> Result<ProfileKind, ProfileError> {
+    let kind = "host";
+    absent(
+        c,
+        &[
+            ("cpu", raw.cpu.is_some()),
+            ("gpu", raw.gpu.is_some()),
+            ("memory", raw.memory.is_some()),
+            ("calibration", raw.calibration.is_some()),
+            ("reference", raw.reference.is_some()),
+            ("accelerator", raw.accelerator.is_some()),
+            ("published", !raw.published.is_empty()),
+            ("kernel_calibration", !raw.kernel_calibration.is_empty()),
+        ],
+        "not allowed in a profile of kind \"host\": the host is measured, not described",
+    )?;
+    let power = c.power(c.required("power", kind, &raw.power)?, None)?;
+    let owner = c.required("owner", kind, &raw.owner)?;
+    if owner.power_cap_w.is_some() {
+        return Err(c.err(
+            "owner.power_cap_w",
+            "the host profile is uncapped; use --power-cap to cap a run",
+        ));
+    }
+    Ok(ProfileKind::Host(HostModel {
+        power,
+        availability: c.availability(owner.availability)?,
+    }))
+}
+
+/// An ASIC's published figures, shown beside the measured rows, never run.
+fn reference(c: &Check, raw: &RawProfile) -> Result<ProfileKind, ProfileError> {
+    absent(
+        c,
+        &[
+            ("cpu", raw.cpu.is_some()),
+            ("gpu", raw.gpu.is_some()),
+            ("memory", raw.memory.is_some()),
+            ("power", raw.power.is_some()),
+            ("owner", raw.owner.is_some()),
+            ("calibration", raw.calibration.is_some()),
+            ("accelerator", raw.accelerator.is_some()),
+            ("published", !raw.published.is_empty()),
+            ("kernel_calibration", !raw.kernel_calibration.is_empty()),
+        ],
+        "not allowed in a profile of kind \"reference\": reference rows are not run",
+    )?;
+    let r = c.required("reference", "reference", &raw.reference)?;
+    let hash_rate_ths = c.positive("reference.hash_rate_ths", r.hash_rate_ths, "TH/s")?;
+    let power_w = c.watts("reference.power_w", r.power_w)?;
+    let j_per_th = c.positive("reference.j_per_th", r.j_per_th, "J/TH")?;
+    let implied = power_w / hash_rate_ths;
+    if (implied / j_per_th - 1.0).abs() > 0.05 {
+        return Err(c.err(
+            "reference.j_per_th",
+            format!(
+                "{j_per_th} J/TH disagrees with power_w / hash_rate_ths = {implied:.2} J/TH by more than 5%"
+            ),
+        ));
+    }
+    Ok(ProfileKind::Reference(Reference {
+        hash_rate_ths,
+        power_w,
+        j_per_th,
+    }))
 }
